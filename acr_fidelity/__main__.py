@@ -1,0 +1,5 @@
+import sys
+
+from acr_fidelity.cli import main
+
+sys.exit(main())

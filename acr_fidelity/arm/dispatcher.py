@@ -1,0 +1,145 @@
+"""The one Tornado handler: normalizes the path, finds the route, applies ARM's checks (auth, api-version,
+provider registration, body size) in ARM's order, calls the route's handler and writes its answer. Every error,
+including unknown paths, wrong verbs and unexpected failures, leaves through the ARM envelope."""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import uuid
+from typing import Any
+
+import jwt
+import tornado.web
+
+from acr_fidelity.arm.errors import ArmError
+from acr_fidelity.arm.http import ArmRequest, ArmResponse
+from acr_fidelity.arm.routes import Route, Versioning, match
+from acr_fidelity.emulator import Emulator
+from acr_fidelity.registry.errors import DomainError
+from acr_fidelity.registry.locations import REGIONS
+from acr_fidelity.registry.models import Caller
+
+log = logging.getLogger("acr_fidelity.arm")
+
+
+def caller_from(authorization: str) -> Caller:
+    """systemData names whoever the bearer token says; signatures are not checked here."""
+    token = authorization[len("Bearer "):].strip()
+    try:
+        claims = jwt.decode(token, options={"verify_signature": False})
+    except jwt.PyJWTError:
+        return Caller()
+    user = claims.get("upn") or claims.get("unique_name") or claims.get("email")
+    if user:
+        return Caller(str(user), "User")
+    app = claims.get("appid") or claims.get("azp") or claims.get("oid")
+    return Caller(str(app), "Application") if app else Caller()
+
+
+class ArmDispatcher(tornado.web.RequestHandler):
+    SUPPORTED_METHODS = ("GET", "HEAD", "POST", "DELETE", "PATCH", "PUT", "OPTIONS")
+
+    def initialize(self, emulator: Emulator) -> None:
+        self.emulator = emulator
+
+    def check_xsrf_cookie(self) -> None:
+        return None
+
+    def _handle(self) -> None:
+        try:
+            response = self._dispatch()
+        except DomainError as exc:
+            response = self._error(ArmError.from_domain(exc))
+        except ArmError as exc:
+            response = self._error(exc)
+        except Exception as exc:  # noqa: BLE001 - the safety net: log it, answer in the envelope, keep serving
+            log.exception("unhandled %s %s", self.request.method, self.request.uri)
+            response = self._error(ArmError("UnhandledRequest", detail=type(exc).__name__))
+        self._write(response)
+
+    get = head = post = delete = patch = put = options = _handle  # type: ignore[assignment]
+
+    def _dispatch(self) -> ArmResponse:
+        path = re.sub(r"/{2,}", "/", self.request.path)
+        if len(path) > 1:
+            path = path.rstrip("/")
+        route, params = match(self.request.method or "GET", path)
+        settings = self.emulator.settings
+        authorization = self.request.headers.get("Authorization", "")
+        if route.auth and settings.require_auth:
+            if not authorization:
+                raise ArmError("AuthenticationFailed")
+            if not authorization.startswith("Bearer ") or not authorization[7:].strip():
+                raise ArmError("InvalidAuthenticationTokenFormat")
+        query = {k.lower(): self.get_query_argument(k) for k in self.request.query_arguments}
+        request = ArmRequest(
+            emulator=self.emulator,
+            method=self.request.method or "GET",
+            path=path,
+            params=params,
+            query=query,
+            body=self.request.body,
+            base_url=f"{self.request.protocol}://{self.request.host}",
+            caller=caller_from(authorization) if authorization else Caller(),
+        )
+        self._check_version(route, request)
+        if route.provider and not settings.acr_enabled:
+            raise ArmError("MissingSubscriptionRegistration")
+        if len(self.request.body) > settings.max_body_bytes:
+            raise ArmError("RequestEntityTooLarge", size=len(self.request.body), limit=settings.max_body_bytes)
+        return route.handler(request)
+
+    def _check_version(self, route: Route, request: ArmRequest) -> None:
+        if route.versioning is Versioning.NONE:
+            return
+        version = request.api_version
+        if not version:
+            raise ArmError("MissingApiVersionParameter")
+        if route.versioning is Versioning.REGISTRY and not self.emulator.table.is_supported(version):
+            raise ArmError(
+                "NoRegisteredProviderFound",
+                location=self._location_hint(request),
+                apiVersion=version,
+                supported=self.emulator.table.versions,
+                locations=REGIONS,
+            )
+
+    def _location_hint(self, request: ArmRequest) -> str:
+        """ARM names the location of the request in its api-version error: the body's, else the group's."""
+        try:
+            location = request.json().get("location")
+        except ArmError:
+            location = None
+        if isinstance(location, str) and location:
+            return location
+        group = request.params.get("resourceGroupName")
+        if group:
+            try:
+                return self.emulator.backend.get_resource_group(request.params["subscriptionId"], group)["location"]
+            except DomainError:
+                pass
+        return "global"
+
+    @staticmethod
+    def _error(error: ArmError) -> ArmResponse:
+        return ArmResponse(error.status, error.envelope())
+
+    def _write(self, response: ArmResponse) -> None:
+        self.set_status(response.status)
+        request_id = str(uuid.uuid4())
+        self.set_header("x-ms-request-id", request_id)
+        self.set_header("x-ms-correlation-request-id", request_id)
+        self.set_header("Cache-Control", "no-cache")
+        for name, value in response.headers.items():
+            self.set_header(name, value)
+        if response.body is not None and self.request.method != "HEAD" and response.status != 204:
+            self.set_header("Content-Type", "application/json; charset=utf-8")
+            self.write(json.dumps(response.body, separators=(",", ":")))
+        self.finish()
+
+    def write_error(self, status_code: int, **kwargs: Any) -> None:
+        """Tornado's own failures (such as a malformed request line) in the ARM envelope too."""
+        self.set_header("Content-Type", "application/json; charset=utf-8")
+        self.finish(json.dumps({"error": {"code": "BadRequest", "message": self._reason}}))

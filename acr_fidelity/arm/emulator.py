@@ -1,0 +1,18 @@
+"""The emulator's own endpoints, under /_emulator: nothing Azure has."""
+
+from __future__ import annotations
+
+from acr_fidelity.arm.http import ArmRequest, ArmResponse
+
+
+def health(request: ArmRequest) -> ArmResponse:
+    emulator = request.emulator
+    return ArmResponse(200, {
+        "status": "ok",
+        "acr": {
+            "enabled": emulator.settings.acr_enabled,
+            "mocked": emulator.settings.acr_mocked,
+            "dataPlane": emulator.dataplane.health(),
+        },
+        "stateDir": str(emulator.settings.state_dir) if emulator.settings.state_dir else None,
+    })

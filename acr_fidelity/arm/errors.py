@@ -1,0 +1,144 @@
+"""ARM's errors as a catalogue: each code once, with its HTTP status and message template.
+
+Every error the ARM server sends is rendered here, into Azure's envelope. The resource provider's own errors carry
+`"status": "Failed"` beside `"error"`, as recorded; ARM front-door errors (routing, api-version, auth) do not.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from acr_fidelity.registry.errors import DomainError
+
+
+@dataclass(frozen=True)
+class ErrorSpec:
+    status: int
+    template: str
+    from_provider: bool = True  # the RP answered (envelope gets "status": "Failed"), rather than ARM itself
+
+
+_ACR_NAME_RULE = "Registry names may contain only alpha numeric characters and must be between 5 and 50 characters."
+
+CATALOGUE: dict[str, ErrorSpec] = {
+    # ARM front door
+    "MissingApiVersionParameter": ErrorSpec(
+        400, "The api-version query parameter (?api-version=) is required for all requests.", False),
+    "NoRegisteredProviderFound": ErrorSpec(
+        400,
+        "No registered resource provider found for location '{location}' and API version '{apiVersion}' for type "
+        "'registries'. The supported api-versions are '{supported}'. The supported locations are '{locations}'.",
+        False),
+    "InvalidApiVersionParameter": ErrorSpec(
+        400, "The api-version '{apiVersion}' is invalid. The supported versions are '{supported}'.", False),
+    "AuthenticationFailed": ErrorSpec(401, "Authentication failed. The 'Authorization' header is missing.", False),
+    "InvalidAuthenticationTokenFormat": ErrorSpec(
+        401, "The 'Authorization' header is not a bearer token: expected 'Bearer <access token>'.", False),
+    "MissingSubscriptionRegistration": ErrorSpec(
+        409,
+        "The subscription is not registered to use namespace 'Microsoft.ContainerRegistry'. "
+        "See https://aka.ms/rps-not-found for how to register subscriptions.",
+        False),
+    "NotFound": ErrorSpec(404, "The requested resource '{path}' was not found.", False),
+    "MethodNotAllowed": ErrorSpec(405, "The requested resource does not support http method '{method}'.", False),
+    "RequestEntityTooLarge": ErrorSpec(
+        413, "The request content size of {size} bytes exceeds the maximum of {limit} bytes.", False),
+    "InvalidRequestContent": ErrorSpec(
+        400, "The request content was invalid and could not be deserialized: '{detail}'.", False),
+    # The safety net for a request the emulator failed to handle: logged, and never answered with a 500.
+    "UnhandledRequest": ErrorSpec(
+        400, "The emulator could not handle this request ({detail}). Please report it with the request.", False),
+    "ResourceGroupNotFound": ErrorSpec(404, "Resource group '{resourceGroup}' could not be found.", False),
+    "ResourceNotFound": ErrorSpec(
+        404,
+        "The Resource 'Microsoft.ContainerRegistry/registries/{name}' under resource group '{resourceGroup}' was "
+        "not found. For more details please go to https://aka.ms/ARMResourceNotFoundFix",
+        False),
+    "LocationRequired": ErrorSpec(400, "The location property is required for this definition.", False),
+    "LocationNotAvailableForResourceType": ErrorSpec(
+        400,
+        "The provided location '{location}' is not available for resource type "
+        "'Microsoft.ContainerRegistry/registries'. List of available regions for the resource type is '{regions}'.",
+        False),
+    "LocationNotAvailableForResourceGroup": ErrorSpec(
+        400,
+        "The provided location '{location}' is not available for resource group. List of available regions is "
+        "'{regions}'.",
+        False),
+    "InvalidResourceLocation": ErrorSpec(
+        400,
+        "The resource '{name}' already exists in location '{existing}' in resource group '{resourceGroup}'. A "
+        "resource with the same name cannot be created in location '{requested}'. Please select a new resource "
+        "name.",
+        False),
+    "InvalidResourceGroupLocation": ErrorSpec(
+        409,
+        "Invalid resource group location '{requested}'. The Resource group already exists in location "
+        "'{existing}'.",
+        False),
+    "InvalidResourceGroupName": ErrorSpec(
+        400,
+        "The provided resource group name '{resourceGroup}' has these invalid characters or is too long. The name "
+        "can be 1 to 90 characters of letters, digits, underscores, parentheses, hyphens and periods, and cannot "
+        "end in a period.",
+        False),
+    "InvalidFilterInQueryString": ErrorSpec(
+        400, "Invalid $filter '{filter}' specified in the query string. Supported: resourceType, name and "
+             "resourceGroup with 'eq', joined by 'and'.", False),
+    "InvalidTags": ErrorSpec(400, "The tags must be an object of string names and string values.", False),
+    # Microsoft.ContainerRegistry
+    "ClassicSkuDeprecated": ErrorSpec(400, "Classic SKU is now deprecated. Please select a managed SKU."),
+    "RegistryNameAlreadyInUse": ErrorSpec(
+        409,
+        "The registry name {name} is already in use. You can check if the name is already claimed using following "
+        "API: https://aka.ms/acr/check-name-availability"),
+    "InvalidRegistryName": ErrorSpec(400, f"The registry name '{{name}}' is invalid. {_ACR_NAME_RULE}"),
+    "SkuRequired": ErrorSpec(400, "The 'sku' property with a 'name' is required."),
+    "InvalidSku": ErrorSpec(400, "The SKU '{sku}' is invalid. Valid SKUs are: Basic, Standard, Premium."),
+    "InvalidEnumValue": ErrorSpec(
+        400, "The value '{value}' of '{field}' is invalid. Allowed values are: {allowed}."),
+    "PropertyChangeNotAllowed": ErrorSpec(
+        400, "The property '{field}' cannot be changed after the registry is created."),
+    "RegistryDeleting": ErrorSpec(409, "The registry {name} is being deleted. Try again when the deletion ends."),
+    "UnAuthorizedForCredentialOperations": ErrorSpec(
+        400,
+        "Cannot perform credential operations for {resourceId} as admin user is disabled. Kindly enable admin user "
+        "as per docs: https://docs.microsoft.com/en-us/azure/container-registry/container-registry-authentication"
+        "#admin-account"),
+    "InvalidPasswordName": ErrorSpec(
+        400, "The password name '{value}' is invalid. Allowed values are: password, password2."),
+    "InvalidCheckNameRequest": ErrorSpec(400, "The request must have a string 'name' and a string 'type'."),
+    "InvalidResourceTypeForNameCheck": ErrorSpec(
+        400, "The resource type '{type}' is invalid. The supported type is 'Microsoft.ContainerRegistry/registries'."),
+    "ImportSourceRequired": ErrorSpec(400, "The 'source' of the image to import is required."),
+    "ImportSourceRegistryRequired": ErrorSpec(
+        400, "The source must name a registry: give 'source.registryUri' or 'source.resourceId'."),
+    "ImportSourceImageRequired": ErrorSpec(400, "The 'source.sourceImage' of the image to import is required."),
+    "ImportTargetRequired": ErrorSpec(
+        400, "Give at least one target: 'targetTags' or 'untaggedTargetRepositories'."),
+    "OperationNotFound": ErrorSpec(404, "The operation '{operationId}' was not found."),
+}
+
+
+class ArmError(Exception):
+    def __init__(self, code: str, **params: Any) -> None:
+        super().__init__(code)
+        self.code = code
+        self.params = params
+
+    @classmethod
+    def from_domain(cls, error: DomainError) -> ArmError:
+        return cls(error.code, **error.params)
+
+    @property
+    def status(self) -> int:
+        return CATALOGUE[self.code].status
+
+    def envelope(self) -> dict[str, Any]:
+        spec = CATALOGUE[self.code]
+        params = {k: ", ".join(v) if isinstance(v, tuple | list) else v for k, v in self.params.items()}
+        body: dict[str, Any] = {"error": {"code": self.code, "message": spec.template.format(**params)}}
+        if spec.from_provider:
+            body["status"] = "Failed"
+        return body

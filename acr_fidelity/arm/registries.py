@@ -1,0 +1,88 @@
+"""Handlers of Microsoft.ContainerRegistry/registries and its actions: parse, call the model, render."""
+
+from __future__ import annotations
+
+from acr_fidelity.arm.http import ArmRequest, ArmResponse, page
+from acr_fidelity.registry.render import render_registry
+
+
+def _render(request: ArmRequest, record: dict, provisioning_state: str | None = None) -> dict:
+    emulator = request.emulator
+    return render_registry(
+        record, emulator.backend.login_server(record), request.api_version, emulator.table, provisioning_state
+    )
+
+
+def _where(request: ArmRequest) -> tuple[str, str, str]:
+    p = request.params
+    return p["subscriptionId"], p["resourceGroupName"], p["registryName"]
+
+
+def create(request: ArmRequest) -> ArmResponse:
+    record, created = request.emulator.backend.put_registry(
+        *_where(request), request.json(), request.api_version, request.caller
+    )
+    if not created:
+        return ArmResponse(200, _render(request, record))
+    subscription, group, name = _where(request)
+    status_url = (
+        f"{request.base_url}/subscriptions/{subscription}/resourceGroups/{group}/providers/"
+        f"Microsoft.ContainerRegistry/registries/{name}/operationStatuses/{record['operationId']}"
+        f"?api-version={request.api_version}"
+    )
+    return ArmResponse(201, _render(request, record), {"Azure-AsyncOperation": status_url})
+
+
+def get(request: ArmRequest) -> ArmResponse:
+    return ArmResponse(200, _render(request, request.emulator.backend.get_registry(*_where(request))))
+
+
+def update(request: ArmRequest) -> ArmResponse:
+    record = request.emulator.backend.patch_registry(*_where(request), request.json(), request.caller)
+    return ArmResponse(200, _render(request, record))
+
+
+def delete(request: ArmRequest) -> ArmResponse:
+    deleted = request.emulator.backend.delete_registry(*_where(request))
+    return ArmResponse(200 if deleted else 204)
+
+
+def list_by_resource_group(request: ArmRequest) -> ArmResponse:
+    p = request.params
+    records = request.emulator.backend.list_registries(p["subscriptionId"], p["resourceGroupName"])
+    return page(request, [_render(request, r) for r in records])
+
+
+def list_all(request: ArmRequest) -> ArmResponse:
+    records = request.emulator.backend.list_registries(request.params["subscriptionId"])
+    return page(request, [_render(request, r) for r in records])
+
+
+def list_credentials(request: ArmRequest) -> ArmResponse:
+    return ArmResponse(200, request.emulator.backend.list_credentials(*_where(request)))
+
+
+def regenerate_credential(request: ArmRequest) -> ArmResponse:
+    return ArmResponse(200, request.emulator.backend.regenerate_credential(*_where(request), request.json()))
+
+
+def list_usages(request: ArmRequest) -> ArmResponse:
+    rows = request.emulator.backend.list_usages(*_where(request), request.api_version)
+    return ArmResponse(200, {"value": rows})
+
+
+def import_image(request: ArmRequest) -> ArmResponse:
+    operation = request.emulator.backend.import_image(*_where(request), request.json())
+    location = (
+        f"{request.base_url}/subscriptions/{request.params['subscriptionId']}/providers/"
+        f"Microsoft.ContainerRegistry/locations/{operation['location'].upper()}/operationResults/{operation['id']}"
+        f"?api-version={request.api_version}"
+    )
+    return ArmResponse(202, None, {"Location": location, "Retry-After": "1"})
+
+
+def check_name_availability(request: ArmRequest) -> ArmResponse:
+    answer = request.emulator.backend.check_name(
+        request.json(), request.api_version, request.params["subscriptionId"]
+    )
+    return ArmResponse(200, answer)

@@ -1,0 +1,95 @@
+"""The route table, declared once: the server dispatches with it, the harness reads its scope from it.
+
+Rows are named after the swagger operationIds. ARM matches paths case-insensitively; so does `match`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from enum import Enum
+
+from acr_fidelity.arm import emulator, metadata, operations, registries, resources
+from acr_fidelity.arm.errors import ArmError
+from acr_fidelity.arm.http import ArmRequest, ArmResponse
+
+
+class Versioning(Enum):
+    REGISTRY = "registry"  # one of Microsoft.ContainerRegistry's api-versions
+    ANY = "any"  # required, any value (Microsoft.Resources, operation polls)
+    NONE = "none"  # not required
+
+
+@dataclass(frozen=True)
+class Route:
+    operation_id: str
+    method: str
+    template: str
+    handler: Callable[[ArmRequest], ArmResponse]
+    versioning: Versioning = Versioning.REGISTRY
+    auth: bool = True
+    provider: bool = True  # served by Microsoft.ContainerRegistry (off when the service is disabled)
+    pattern: re.Pattern[str] = field(init=False, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        regex = re.sub(r"\{(\w+)\}", r"(?P<\1>[^/]+)", re.escape(self.template).replace(r"\{", "{").replace(r"\}", "}"))
+        object.__setattr__(self, "pattern", re.compile(f"^{regex}$", re.IGNORECASE))
+
+
+SUB = "/subscriptions/{subscriptionId}"
+RG = SUB + "/resourceGroups/{resourceGroupName}"
+ACR = "/providers/Microsoft.ContainerRegistry"
+REG = RG + ACR + "/registries/{registryName}"
+
+ROUTES: tuple[Route, ...] = (
+    Route("Registries_Create", "PUT", REG, registries.create),
+    Route("Registries_Get", "GET", REG, registries.get),
+    Route("Registries_Update", "PATCH", REG, registries.update),
+    Route("Registries_Delete", "DELETE", REG, registries.delete),
+    Route("Registries_ListByResourceGroup", "GET", RG + ACR + "/registries", registries.list_by_resource_group),
+    Route("Registries_List", "GET", SUB + ACR + "/registries", registries.list_all),
+    Route("Registries_ListCredentials", "POST", REG + "/listCredentials", registries.list_credentials),
+    Route("Registries_RegenerateCredential", "POST", REG + "/regenerateCredential", registries.regenerate_credential),
+    Route("Registries_ListUsages", "GET", REG + "/listUsages", registries.list_usages),
+    Route("Registries_ImportImage", "POST", REG + "/importImage", registries.import_image),
+    Route("Registries_CheckNameAvailability", "POST", SUB + ACR + "/checkNameAvailability",
+          registries.check_name_availability),
+    Route("Registries_OperationStatus", "GET", REG + "/operationStatuses/{operationId}", operations.status,
+          Versioning.ANY),
+    Route("Registries_OperationResult", "GET", SUB + ACR + "/locations/{location}/operationResults/{operationId}",
+          operations.result, Versioning.ANY),
+    Route("Subscriptions_List", "GET", "/subscriptions", resources.list_subscriptions, Versioning.ANY,
+          provider=False),
+    Route("Subscriptions_Get", "GET", SUB, resources.get_subscription, Versioning.ANY, provider=False),
+    Route("ResourceGroups_List", "GET", SUB + "/resourceGroups", resources.list_resource_groups, Versioning.ANY,
+          provider=False),
+    Route("ResourceGroups_CreateOrUpdate", "PUT", RG, resources.put_resource_group, Versioning.ANY, provider=False),
+    Route("ResourceGroups_Get", "GET", RG, resources.get_resource_group, Versioning.ANY, provider=False),
+    Route("ResourceGroups_CheckExistence", "HEAD", RG, resources.head_resource_group, Versioning.ANY,
+          provider=False),
+    Route("ResourceGroups_Update", "PATCH", RG, resources.patch_resource_group, Versioning.ANY, provider=False),
+    Route("ResourceGroups_Delete", "DELETE", RG, resources.delete_resource_group, Versioning.ANY, provider=False),
+    Route("ResourceGroups_OperationResult", "GET", SUB + "/operationresults/{operationId}",
+          resources.group_operation_result, Versioning.ANY, provider=False),
+    Route("Resources_List", "GET", SUB + "/resources", resources.list_resources, Versioning.ANY, provider=False),
+    Route("Metadata_Endpoints", "GET", "/metadata/endpoints", metadata.endpoints, Versioning.NONE, auth=False,
+          provider=False),
+    Route("Emulator_Health", "GET", "/_emulator/health", emulator.health, Versioning.NONE, auth=False,
+          provider=False),
+)
+
+
+def match(method: str, path: str) -> tuple[Route, dict[str, str]]:
+    """The route for a request; ARM's 404 or 405 in the envelope when there is none."""
+    methods_here = []
+    for route in ROUTES:
+        found = route.pattern.match(path)
+        if found is None:
+            continue
+        if route.method == method:
+            return route, found.groupdict()
+        methods_here.append(route.method)
+    if methods_here:
+        raise ArmError("MethodNotAllowed", method=method)
+    raise ArmError("NotFound", path=path)

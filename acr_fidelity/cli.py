@@ -1,0 +1,73 @@
+"""The `acr-fidelity` command line."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from rich.console import Console
+from rich.table import Table
+
+from acr_fidelity.config import ConfigError, Settings, load_settings
+
+
+def _settings_from(args: argparse.Namespace) -> Settings:
+    overrides = {
+        "host": getattr(args, "host", None),
+        "port": getattr(args, "port", None),
+        "state_dir": getattr(args, "state_dir", None),
+    }
+    return load_settings(args.config, overrides=overrides)
+
+
+def _cmd_serve(args: argparse.Namespace) -> int:
+    from acr_fidelity.server import serve
+
+    serve(_settings_from(args))
+    return 0
+
+
+def _cmd_config(args: argparse.Namespace) -> int:
+    settings = _settings_from(args)
+    table = Table(title="acr-fidelity settings")
+    for column in ("setting", "value", "source"):
+        table.add_column(column)
+    for name, value, source in settings.describe():
+        table.add_row(name, str(value), source)
+    Console().print(table)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="acr-fidelity", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    def server_options(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--config", help="YAML configuration file")
+        p.add_argument("--host", help="address to bind (default 0.0.0.0)")
+        p.add_argument("--port", type=int, help="port of the ARM endpoint (default 4577)")
+        p.add_argument("--state-dir", help="keep state here across restarts (default: in memory)")
+
+    serve = sub.add_parser("serve", help="run the emulator")
+    server_options(serve)
+    serve.set_defaults(func=_cmd_serve)
+
+    config = sub.add_parser("config", help="show every setting and where it came from")
+    server_options(config)
+    config.set_defaults(func=_cmd_config)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.func(args)
+    except ConfigError as exc:
+        print(f"acr-fidelity: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

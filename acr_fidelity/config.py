@@ -1,0 +1,146 @@
+"""Every setting of the emulator, read in one place.
+
+Precedence, lowest first: built-in defaults, the YAML file (`--config`), environment variables, command-line flags.
+The ACR keys and variables are those of floci-az's ACR service, so its configurations work here unchanged:
+
+    floci-az:
+      services:
+        acr: {enabled, mocked, default-image, base-port, max-port}
+    acr-fidelity: {host, port, state-dir, require-auth, page-size, max-body-bytes, ...}
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+
+class ConfigError(ValueError):
+    """A setting has a value of the wrong kind; the message names the setting."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    host: str = "0.0.0.0"
+    port: int = 4577
+    state_dir: Path | None = None
+    # floci-az compatible ACR service settings
+    acr_enabled: bool = True
+    acr_mocked: bool = False
+    acr_default_image: str = "registry:2"
+    acr_base_port: int = 5000
+    acr_max_port: int = 5099
+    # ARM behaviour
+    require_auth: bool = True
+    page_size: int = 100
+    subscription_id: str = "00000000-0000-0000-0000-000000000000"
+    tenant_id: str = "00000000-0000-0000-0000-000000000000"
+    max_body_bytes: int = 4 * 1024 * 1024
+    config_file: Path | None = None
+    sources: dict[str, str] = field(default_factory=dict, compare=False)
+
+    def describe(self) -> list[tuple[str, Any, str]]:
+        """(name, value, where it came from) for `acr-fidelity config`."""
+        rows = []
+        for f in dataclasses.fields(self):
+            if f.name == "sources":
+                continue
+            rows.append((f.name, getattr(self, f.name), self.sources.get(f.name, "default")))
+        return rows
+
+
+# setting name -> (YAML path, environment variable)
+_KEYS: dict[str, tuple[tuple[str, ...], str]] = {
+    "host": (("acr-fidelity", "host"), "ACR_FIDELITY_HOST"),
+    "port": (("acr-fidelity", "port"), "ACR_FIDELITY_PORT"),
+    "state_dir": (("acr-fidelity", "state-dir"), "ACR_FIDELITY_STATE_DIR"),
+    "acr_enabled": (("floci-az", "services", "acr", "enabled"), "FLOCI_AZ_SERVICES_ACR_ENABLED"),
+    "acr_mocked": (("floci-az", "services", "acr", "mocked"), "FLOCI_AZ_SERVICES_ACR_MOCKED"),
+    "acr_default_image": (("floci-az", "services", "acr", "default-image"), "FLOCI_AZ_SERVICES_ACR_DEFAULT_IMAGE"),
+    "acr_base_port": (("floci-az", "services", "acr", "base-port"), "FLOCI_AZ_SERVICES_ACR_BASE_PORT"),
+    "acr_max_port": (("floci-az", "services", "acr", "max-port"), "FLOCI_AZ_SERVICES_ACR_MAX_PORT"),
+    "require_auth": (("acr-fidelity", "require-auth"), "ACR_FIDELITY_REQUIRE_AUTH"),
+    "page_size": (("acr-fidelity", "page-size"), "ACR_FIDELITY_PAGE_SIZE"),
+    "max_body_bytes": (("acr-fidelity", "max-body-bytes"), "ACR_FIDELITY_MAX_BODY_BYTES"),
+    "subscription_id": (("acr-fidelity", "subscription-id"), "ACR_FIDELITY_SUBSCRIPTION_ID"),
+    "tenant_id": (("acr-fidelity", "tenant-id"), "ACR_FIDELITY_TENANT_ID"),
+}
+
+_TYPES = {f.name: f.type for f in dataclasses.fields(Settings)}
+
+
+def _coerce(name: str, value: Any) -> Any:
+    kind = _TYPES[name]
+    if value is None:
+        return None
+    if kind == "bool":
+        if isinstance(value, bool):
+            return value
+        text = str(value).strip().lower()
+        if text in ("1", "true", "yes", "on"):
+            return True
+        if text in ("0", "false", "no", "off"):
+            return False
+        raise ConfigError(f"{name}: expected true or false, got {value!r}")
+    if kind == "int":
+        try:
+            return int(value)
+        except (TypeError, ValueError):
+            raise ConfigError(f"{name}: expected a whole number, got {value!r}") from None
+    if kind == "Path | None":
+        return Path(str(value)).expanduser()
+    return str(value)
+
+
+def _dig(doc: Mapping[str, Any], path: tuple[str, ...]) -> Any:
+    node: Any = doc
+    for part in path:
+        if not isinstance(node, Mapping) or part not in node:
+            return None
+        node = node[part]
+    return node
+
+
+def load_settings(
+    config_file: str | Path | None = None,
+    env: Mapping[str, str] | None = None,
+    overrides: Mapping[str, Any] | None = None,
+) -> Settings:
+    """Build the one Settings object; `overrides` are command-line values (None means not given)."""
+    env = os.environ if env is None else env
+    values: dict[str, Any] = {}
+    sources: dict[str, str] = {}
+    doc: Mapping[str, Any] = {}
+    if config_file is not None:
+        path = Path(config_file)
+        try:
+            doc = yaml.safe_load(path.read_text()) or {}
+        except (OSError, yaml.YAMLError) as exc:
+            raise ConfigError(f"cannot read config file {path}: {exc}") from exc
+        if not isinstance(doc, Mapping):
+            raise ConfigError(f"config file {path}: expected a mapping at the top level")
+        values["config_file"] = path
+        sources["config_file"] = "--config"
+    for name, (yaml_path, env_name) in _KEYS.items():
+        from_file = _dig(doc, yaml_path)
+        if from_file is not None:
+            values[name] = _coerce(name, from_file)
+            sources[name] = f"file {'.'.join(yaml_path)}"
+        if env.get(env_name, "") != "":
+            values[name] = _coerce(name, env[env_name])
+            sources[name] = f"env {env_name}"
+        if overrides and overrides.get(name) is not None:
+            values[name] = _coerce(name, overrides[name])
+            sources[name] = "command line"
+    settings = Settings(**values, sources=sources)
+    if settings.acr_base_port > settings.acr_max_port:
+        raise ConfigError("acr_base_port must not be above acr_max_port")
+    if settings.page_size < 1:
+        raise ConfigError("page_size must be at least 1")
+    return settings

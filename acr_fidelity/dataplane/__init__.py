@@ -1,0 +1,54 @@
+"""The data plane behind each registry's loginServer: what the registry model asks of it.
+
+`MockedDataPlane` keeps the management plane alone (no Docker, cosmetic `{name}.azurecr.io`). A Docker-backed
+implementation of the same protocol serves the Docker Registry HTTP API V2.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Protocol
+
+
+class DataPlane(Protocol):
+    def login_server(self, registry_name: str, domain_label: str | None) -> str:
+        """The host (and, path-style, prefix) that docker clients use for this registry."""
+
+    def provision(self, registry_name: str) -> str | None:
+        """Start making the registry usable; None once it is ready, else why it is not ("pending" while it works)."""
+
+    def remove(self, registry_name: str) -> None:
+        """Drop everything the registry stored."""
+
+    def import_image(self, registry_name: str, request: dict[str, Any]) -> None:
+        """Copy an image into the registry as importImage describes it."""
+
+    def size_bytes(self, registry_name: str) -> int:
+        """What the registry's blobs take, for listUsages."""
+
+    def health(self) -> dict[str, Any]:
+        """A description for GET /_emulator/health."""
+
+
+class MockedDataPlane:
+    """No data plane at all: registries are ready at once, imports are accepted and do nothing."""
+
+    def __init__(self, reason: str = "mocked mode") -> None:
+        self.reason = reason
+
+    def login_server(self, registry_name: str, domain_label: str | None) -> str:
+        return f"{domain_label or registry_name.lower()}.azurecr.io"
+
+    def provision(self, registry_name: str) -> str | None:
+        return None
+
+    def remove(self, registry_name: str) -> None:
+        return None
+
+    def import_image(self, registry_name: str, request: dict[str, Any]) -> None:
+        return None
+
+    def size_bytes(self, registry_name: str) -> int:
+        return 0
+
+    def health(self) -> dict[str, Any]:
+        return {"mode": "management-plane-only", "reason": self.reason}

@@ -1,0 +1,102 @@
+"""Build the Tornado application and serve it, in the foreground or on a background thread."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import socket
+import threading
+from dataclasses import dataclass
+
+import tornado.httpserver
+import tornado.netutil
+import tornado.web
+
+from acr_fidelity.arm.dispatcher import ArmDispatcher
+from acr_fidelity.config import Settings
+from acr_fidelity.emulator import Emulator, build_emulator
+
+# Tornado refuses bodies above this outright; the dispatcher answers 413 in the envelope below it.
+_TRANSPORT_BODY_LIMIT = 64 * 1024 * 1024
+
+
+def make_app(emulator: Emulator) -> tornado.web.Application:
+    return tornado.web.Application([(r".*", ArmDispatcher, {"emulator": emulator})])
+
+
+def _listen(emulator: Emulator, sockets: list[socket.socket]) -> tornado.httpserver.HTTPServer:
+    server = tornado.httpserver.HTTPServer(make_app(emulator), max_body_size=_TRANSPORT_BODY_LIMIT)
+    server.add_sockets(sockets)
+    return server
+
+
+def serve(settings: Settings) -> None:
+    """Run until interrupted."""
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    emulator = build_emulator(settings)
+
+    async def main() -> None:
+        sockets = tornado.netutil.bind_sockets(settings.port, settings.host)
+        _listen(emulator, sockets)
+        logging.getLogger("acr_fidelity").info(
+            "ARM endpoint on http://%s:%d (data plane: %s)", settings.host, settings.port,
+            emulator.dataplane.health())
+        await asyncio.Event().wait()
+
+    try:
+        asyncio.run(main())
+    except KeyboardInterrupt:
+        pass
+    finally:
+        emulator.close()
+
+
+@dataclass
+class RunningServer:
+    url: str
+    emulator: Emulator
+    _loop: asyncio.AbstractEventLoop
+    _thread: threading.Thread
+    _server: tornado.httpserver.HTTPServer
+
+    def stop(self) -> None:
+        async def shutdown() -> None:
+            self._server.stop()
+            await self._server.close_all_connections()
+
+        asyncio.run_coroutine_threadsafe(shutdown(), self._loop).result(timeout=10)
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join(timeout=10)
+        self.emulator.close()
+
+    def __enter__(self) -> RunningServer:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+def start_in_thread(settings: Settings) -> RunningServer:
+    """Serve on a background thread (port 0 picks a free port): for tests and the in-process harness."""
+    emulator = build_emulator(settings)
+    sockets = tornado.netutil.bind_sockets(settings.port, "127.0.0.1")
+    port = sockets[0].getsockname()[1]
+    loop = asyncio.new_event_loop()
+    ready = threading.Event()
+    holder: dict[str, tornado.httpserver.HTTPServer] = {}
+
+    def run() -> None:
+        asyncio.set_event_loop(loop)
+
+        async def start() -> None:
+            holder["server"] = _listen(emulator, sockets)
+            ready.set()
+
+        loop.run_until_complete(start())
+        loop.run_forever()
+        loop.close()
+
+    thread = threading.Thread(target=run, name="acr-fidelity-server", daemon=True)
+    thread.start()
+    ready.wait(timeout=10)
+    return RunningServer(f"http://127.0.0.1:{port}", emulator, loop, thread, holder["server"])

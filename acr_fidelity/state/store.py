@@ -1,0 +1,81 @@
+"""Persistence: JSON documents by (kind, key) in SQLite, in memory or in `{state_dir}/state.sqlite3`.
+
+Every write is its own transaction in WAL mode with full sync, so a crash loses at most the write in flight and
+never leaves a half-written document. `transaction()` groups writes that must land together.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import sqlite3
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+
+class Store:
+    def __init__(self, state_dir: Path | None = None) -> None:
+        if state_dir is None:
+            target = ":memory:"
+        else:
+            state_dir.mkdir(parents=True, exist_ok=True)
+            target = str(state_dir / "state.sqlite3")
+        # One connection shared under a lock: the server thread and data-plane workers both write.
+        self._conn = sqlite3.connect(target, check_same_thread=False, isolation_level=None)
+        self._lock = threading.RLock()
+        self._depth = 0
+        with self._lock:
+            if state_dir is not None:
+                self._conn.execute("PRAGMA journal_mode=WAL")
+                self._conn.execute("PRAGMA synchronous=FULL")
+            self._conn.execute(
+                "CREATE TABLE IF NOT EXISTS docs (kind TEXT NOT NULL, key TEXT NOT NULL, doc TEXT NOT NULL,"
+                " PRIMARY KEY (kind, key))"
+            )
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[None]:
+        with self._lock:
+            outermost = self._depth == 0
+            if outermost:
+                self._conn.execute("BEGIN IMMEDIATE")
+            self._depth += 1
+            try:
+                yield
+            except BaseException:
+                self._depth -= 1
+                if outermost:
+                    self._conn.execute("ROLLBACK")
+                raise
+            self._depth -= 1
+            if outermost:
+                self._conn.execute("COMMIT")
+
+    def get(self, kind: str, key: str) -> dict[str, Any] | None:
+        with self._lock:
+            row = self._conn.execute("SELECT doc FROM docs WHERE kind=? AND key=?", (kind, key)).fetchone()
+        return None if row is None else json.loads(row[0])
+
+    def put(self, kind: str, key: str, doc: dict[str, Any]) -> None:
+        with self.transaction():
+            self._conn.execute(
+                "INSERT INTO docs(kind, key, doc) VALUES(?,?,?)"
+                " ON CONFLICT(kind, key) DO UPDATE SET doc=excluded.doc",
+                (kind, key, json.dumps(doc)),
+            )
+
+    def delete(self, kind: str, key: str) -> bool:
+        with self.transaction():
+            cur = self._conn.execute("DELETE FROM docs WHERE kind=? AND key=?", (kind, key))
+        return cur.rowcount > 0
+
+    def list(self, kind: str) -> list[dict[str, Any]]:
+        with self._lock:
+            rows = self._conn.execute("SELECT doc FROM docs WHERE kind=? ORDER BY key", (kind,)).fetchall()
+        return [json.loads(r[0]) for r in rows]
+
+    def close(self) -> None:
+        with self._lock:
+            self._conn.close()
