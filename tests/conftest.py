@@ -1,0 +1,77 @@
+"""Shared fixtures: a real emulator on a free port, and an HTTP client that speaks ARM to it."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+
+from acr_fidelity.config import load_settings
+from acr_fidelity.server import RunningServer, start_in_thread
+
+SUBSCRIPTION = "00000000-0000-0000-0000-000000000000"
+SHARED = Path(__file__).resolve().parents[1].parent / "shared"
+
+
+def shared_path(*parts: str) -> Path:
+    """A path in ../shared; skips the test when that folder is absent, except in CI where it must be there."""
+    path = SHARED.joinpath(*parts)
+    if not path.exists():
+        if os.environ.get("CI"):
+            pytest.fail(f"{path} is missing: CI must have ../shared")
+        pytest.skip(f"{path} is absent")
+    return path
+
+
+def start(**overrides: Any) -> RunningServer:
+    settings = load_settings(env={}, overrides={"port": 0, "acr_mocked": True, **overrides})
+    return start_in_thread(settings)
+
+
+class Arm:
+    """requests against one emulator, with a bearer token and paths relative to the subscription."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.session = requests.Session()
+        self.session.headers["Authorization"] = "Bearer test-token"
+
+    def full(self, path: str) -> str:
+        if path.startswith("http"):
+            return path
+        if not path.startswith("/subscriptions") and not path.startswith("/_") and not path.startswith("/metadata"):
+            path = f"/subscriptions/{SUBSCRIPTION}{path}"
+        return self.url + path
+
+    def call(self, method: str, path: str, version: str | None = "2025-04-01", **kwargs: Any) -> requests.Response:
+        params = kwargs.pop("params", {})
+        if version is not None:
+            params["api-version"] = version
+        return self.session.request(method, self.full(path), params=params, timeout=30, **kwargs)
+
+    def group(self, name: str = "rg1", location: str = "westus") -> requests.Response:
+        return self.call("PUT", f"/resourcegroups/{name}", "2021-04-01", json={"location": location})
+
+    def registry(self, name: str, group: str = "rg1", version: str = "2025-04-01", sku: str = "Premium",
+                 **body: Any) -> requests.Response:
+        doc = {"location": "westus", "sku": {"name": sku}, **body}
+        return self.call("PUT", reg_path(group, name), version, json=doc)
+
+
+def reg_path(group: str, name: str) -> str:
+    return f"/resourceGroups/{group}/providers/Microsoft.ContainerRegistry/registries/{name}"
+
+
+@pytest.fixture
+def server() -> Iterator[RunningServer]:
+    with start() as running:
+        yield running
+
+
+@pytest.fixture
+def arm(server: RunningServer) -> Arm:
+    return Arm(server.url)
