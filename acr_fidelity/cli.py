@@ -56,6 +56,10 @@ def build_parser() -> argparse.ArgumentParser:
     config = sub.add_parser("config", help="show every setting and where it came from")
     server_options(config)
     config.set_defaults(func=_cmd_config)
+
+    from acr_fidelity.harness.commands import add_harness_commands
+
+    add_harness_commands(sub)
     return parser
 
 

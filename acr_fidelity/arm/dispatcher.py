@@ -14,7 +14,7 @@ import jwt
 import tornado.web
 
 from acr_fidelity.arm.errors import ArmError
-from acr_fidelity.arm.http import ArmRequest, ArmResponse
+from acr_fidelity.arm.http import NO_BODY, ArmRequest, ArmResponse
 from acr_fidelity.arm.routes import Route, Versioning, match
 from acr_fidelity.emulator import Emulator
 from acr_fidelity.registry.errors import DomainError
@@ -134,7 +134,7 @@ class ArmDispatcher(tornado.web.RequestHandler):
         self.set_header("Cache-Control", "no-cache")
         for name, value in response.headers.items():
             self.set_header(name, value)
-        if response.body is not None and self.request.method != "HEAD" and response.status != 204:
+        if response.body is not NO_BODY and self.request.method != "HEAD" and response.status != 204:
             self.set_header("Content-Type", "application/json; charset=utf-8")
             self.write(json.dumps(response.body, separators=(",", ":")))
         self.finish()

@@ -121,6 +121,12 @@ CATALOGUE: dict[str, ErrorSpec] = {
 }
 
 
+def status_of(code: str) -> int:
+    """The HTTP status of a known code; 400 for a code only the data plane reports."""
+    spec = CATALOGUE.get(code)
+    return spec.status if spec else 400
+
+
 class ArmError(Exception):
     def __init__(self, code: str, **params: Any) -> None:
         super().__init__(code)

@@ -41,10 +41,14 @@ class ArmRequest:
         return doc
 
 
+# An empty body, as opposed to a body of JSON null (which Azure sends for some 202s).
+NO_BODY: Any = object()
+
+
 @dataclass
 class ArmResponse:
     status: int
-    body: Any = None  # None sends an empty body
+    body: Any = NO_BODY
     headers: dict[str, str] = field(default_factory=dict)
 
 

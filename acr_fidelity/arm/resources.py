@@ -60,7 +60,7 @@ def delete_resource_group(request: ArmRequest) -> ArmResponse:
         f"{request.base_url}/subscriptions/{request.params['subscriptionId']}/operationresults/"
         f"{uuid.uuid4().hex}?api-version={request.api_version}"
     )
-    return ArmResponse(202, None, {"Location": location, "Retry-After": "1"})
+    return ArmResponse(202, headers={"Location": location, "Retry-After": "1"})
 
 
 def group_operation_result(request: ArmRequest) -> ArmResponse:

@@ -1,0 +1,241 @@
+"""Swagger x-ms-examples as probes: send the example's request, validate the answer against the operation's schema.
+
+The example bodies are illustrations, not recordings, so they are never diffed: a conforming answer is `match`,
+schema errors are `gap`s (one per error, with its JSON path).
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import re
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import requests
+
+from acr_fidelity.harness import scope
+from acr_fidelity.harness.cassette import cassette_id
+from acr_fidelity.harness.diff import ERROR, GAP, MATCH, Gap, format_path
+from acr_fidelity.harness.model import CassetteResult, InteractionResult
+from acr_fidelity.harness.replay import RG_API_VERSION, SEED_REGISTRY_API_VERSION, TIMEOUT_S
+
+# The swagger refers to ARM's common types by relative path; these are the parts it uses, inlined.
+_COMMON_PARAMETERS = {
+    "ApiVersionParameter": {"name": "api-version", "in": "query"},
+    "SubscriptionIdParameter": {"name": "subscriptionId", "in": "path"},
+    "ResourceGroupNameParameter": {"name": "resourceGroupName", "in": "path"},
+}
+_ERROR_RESPONSE = {
+    "type": "object",
+    "properties": {"error": {"type": "object", "properties": {
+        "code": {"type": "string"}, "message": {"type": "string"}, "target": {"type": "string"},
+        "details": {"type": "array"}, "additionalInfo": {"type": "array"}}}},
+}
+
+
+def find_swagger(example: Path) -> Path | None:
+    """The swagger beside the examples folder, else the newest `specs/*/containerregistry.json` near it."""
+    for folder in (example.parent.parent, *example.parents):
+        here = sorted(folder.glob("*.json"))
+        swaggers = [p for p in here if p.name == "containerregistry.json"]
+        if swaggers:
+            return swaggers[0]
+        nested = sorted(folder.glob("*/containerregistry.json"), reverse=True)
+        if nested:
+            return nested[0]
+    return None
+
+
+@lru_cache(maxsize=4)
+def _load_swagger(path: str) -> dict[str, Any]:
+    return json.loads(Path(path).read_text())
+
+
+def find_operation(swagger: dict[str, Any], example: Path) -> tuple[str, str, dict[str, Any]] | None:
+    """(METHOD, path template, operation) whose x-ms-examples reference this example's file name."""
+    for template, ops in swagger.get("paths", {}).items():
+        for method, op in ops.items():
+            if not isinstance(op, dict):
+                continue
+            for ref in op.get("x-ms-examples", {}).values():
+                if Path(str(ref.get("$ref", ""))).name == example.name:
+                    return method.upper(), template, op
+    return None
+
+
+def _parameter(swagger: dict[str, Any], param: dict[str, Any]) -> dict[str, Any]:
+    ref = param.get("$ref")
+    if not ref:
+        return param
+    name = ref.rsplit("/", 1)[-1]
+    if ref.startswith("#/parameters/"):
+        return swagger["parameters"][name]
+    return _COMMON_PARAMETERS.get(name, {"name": name, "in": "unknown"})
+
+
+def _to_json_schema(node: Any) -> Any:
+    """Swagger 2 schema → JSON Schema: local refs kept, external ones inlined, x-nullable honoured."""
+    if isinstance(node, list):
+        return [_to_json_schema(n) for n in node]
+    if not isinstance(node, dict):
+        return node
+    out = {k: _to_json_schema(v) for k, v in node.items() if k != "discriminator"}
+    ref = out.get("$ref")
+    if isinstance(ref, str) and not ref.startswith("#"):
+        return copy.deepcopy(_ERROR_RESPONSE) if ref.endswith("/ErrorResponse") else {}
+    if out.get("x-nullable") and isinstance(out.get("type"), str):
+        out["type"] = [out["type"], "null"]
+    return out
+
+
+def response_schema(swagger: dict[str, Any], op: dict[str, Any], status: int) -> tuple[bool, dict[str, Any] | None]:
+    """(declared, schema) for a status code: its own response, else `default`; schema None means no body."""
+    responses = op.get("responses", {})
+    declared = responses.get(str(status)) or responses.get("default")
+    if declared is None:
+        return False, None
+    schema = declared.get("schema")
+    if schema is None:
+        return True, None
+    return True, {**_to_json_schema(schema), "definitions": _to_json_schema(swagger.get("definitions", {}))}
+
+
+def validate(swagger: dict[str, Any], op: dict[str, Any], status: int, body: str) -> list[Gap]:
+    declared, schema = response_schema(swagger, op, status)
+    if not declared:
+        return [Gap("status", "status", f"one of {sorted(op.get('responses', {}))}", status)]
+    if schema is None:
+        return [] if body.strip() in ("", "null") else [Gap("(body)", "body", "no body", body[:500])]
+    try:
+        doc = json.loads(body)
+    except ValueError:
+        return [Gap("(body)", "body", "JSON", body[:500])]
+    validator = jsonschema.Draft4Validator(schema)
+    return [Gap(format_path(err.absolute_path), "schema", err.message, _short(err.instance))
+            for err in sorted(validator.iter_errors(doc), key=lambda e: list(map(str, e.absolute_path)))]
+
+
+def _short(value: Any) -> Any:
+    text = json.dumps(value)
+    return value if len(text) <= 300 else text[:300] + "…"
+
+
+def replay_example(path: Path, root: Path, base: str, swagger_path: Path | None = None,
+                   api_version: str | None = None) -> CassetteResult:
+    cid = cassette_id(path, root)
+    result = CassetteResult(cid, str(path), kind="example")
+    swagger_path = swagger_path or find_swagger(path)
+    if swagger_path is None:
+        result.error = "no swagger (containerregistry.json) found for this example"
+        return result
+    swagger = _load_swagger(str(swagger_path))
+    example = json.loads(path.read_text())
+    found = find_operation(swagger, path)
+    if found is None:
+        result.error = f"no operation in {swagger_path.name} lists {path.name} in x-ms-examples"
+        return result
+    method, template, op = found
+    params = example.get("parameters", {})
+    values: dict[str, str] = {}
+    query: dict[str, str] = {}
+    body: Any = None
+    for raw in op.get("parameters", []):
+        param = _parameter(swagger, raw)
+        name = param.get("name")
+        if name not in params:
+            continue
+        if param.get("in") == "path":
+            values[name] = str(params[name])
+        elif param.get("in") == "query":
+            query[name] = str(params[name])
+        elif param.get("in") == "body":
+            body = params[name]
+    entry = scope.find(method, template)  # templates are themselves paths the route patterns accept
+    if api_version and (entry is None or entry.registry_versioned):
+        query["api-version"] = api_version
+    url_path = re.sub(r"\{(\w+)\}", lambda m: values.get(m.group(1), m.group(0)), template)
+    session = requests.Session()
+    session.headers.update({"Authorization": "Bearer acr-fidelity-harness", "Accept": "application/json"})
+    result.seeded = _seed(session, base, method, op, values, body, example)
+    url = base + url_path + ("?" + "&".join(f"{k}={v}" for k, v in query.items()) if query else "")
+    request_body = json.dumps(body) if body is not None else ""
+    interaction = InteractionResult(
+        id=f"{cid}#0", cassette=cid, index=0, method=method, uri=url_path, template=template,
+        operation=op.get("operationId") or f"{method} {template}", api_version=query.get("api-version"),
+        recorded_api_version=params.get("api-version"), cls=MATCH, request_body=request_body,
+        recorded={"status": sorted(example.get("responses", {})), "headers": {}, "body": "(swagger schema)"})
+    result.interactions.append(interaction)
+    try:
+        resp = session.request(method, url, data=request_body or None, timeout=TIMEOUT_S,
+                               headers={"Content-Type": "application/json"} if body is not None else {})
+    except requests.RequestException as exc:
+        interaction.cls, interaction.note = ERROR, f"no answer: {exc}"
+        return result
+    interaction.replayed = {"url": url, "status": resp.status_code, "headers": dict(resp.headers), "body": resp.text}
+    if resp.status_code >= 500:
+        interaction.cls, interaction.note = ERROR, f"emulator answered {resp.status_code}"
+        return result
+    gaps = validate(swagger, op, resp.status_code, resp.text)
+    if str(resp.status_code) not in example.get("responses", {}) and not any(g.kind == "status" for g in gaps):
+        gaps.append(Gap("status", "status", f"one of {sorted(example.get('responses', {}))}", resp.status_code))
+    interaction.gaps = gaps
+    interaction.cls = GAP if gaps else MATCH
+    interaction.note = "conforms to the swagger schema" if not gaps else f"{len(gaps)} schema/status errors"
+    return result
+
+
+def _seed(session: requests.Session, base: str, method: str, op: dict[str, Any], values: dict[str, str],
+          body: Any, example: dict[str, Any]) -> list[dict[str, Any]]:
+    """The group and registry the example presupposes (and, for a name-taken check, the registry taking it)."""
+    steps: list[tuple[str, dict[str, Any]]] = []
+    sub = values.get("subscriptionId", "00000000-0000-0000-0000-000000000000")
+    group, registry = values.get("resourceGroupName"), values.get("registryName")
+    operation_id = op.get("operationId", "")
+    location = body.get("location") if isinstance(body, dict) and isinstance(body.get("location"), str) else "westus"
+    # The examples show admin-enabled registries (listCredentials needs one).
+    registry_body = {"location": location, "sku": {"name": "Premium"}, "properties": {"adminUserEnabled": True}}
+    if group:
+        steps.append((f"/subscriptions/{sub}/resourcegroups/{group}?api-version={RG_API_VERSION}",
+                      {"location": location}))
+    if group and registry and operation_id != "Registries_Create":
+        steps.append((f"/subscriptions/{sub}/resourceGroups/{group}/providers/Microsoft.ContainerRegistry/registries/"
+                      f"{registry}?api-version={SEED_REGISTRY_API_VERSION}", registry_body))
+    taken = (example.get("responses", {}).get("200", {}).get("body") or {})
+    if operation_id == "Registries_CheckNameAvailability" and taken.get("nameAvailable") is False:
+        name = body.get("name") if isinstance(body, dict) else None
+        if name:
+            steps.append((f"/subscriptions/{sub}/resourcegroups/seeded-by-harness?api-version={RG_API_VERSION}",
+                          {"location": "westus"}))
+            steps.append((f"/subscriptions/{sub}/resourceGroups/seeded-by-harness/providers/"
+                          f"Microsoft.ContainerRegistry/registries/{name}?api-version={SEED_REGISTRY_API_VERSION}",
+                          registry_body))
+    source = body.get("source") if isinstance(body, dict) else None
+    if operation_id == "Registries_ImportImage" and isinstance(source, dict) and source.get("resourceId"):
+        match = re.match(r"^/subscriptions/([^/]+)/resourcegroups/([^/]+)/.*/registries/([^/]+)$",
+                         source["resourceId"], re.IGNORECASE)
+        if match:
+            s, g, r = match.groups()
+            steps.append((f"/subscriptions/{s}/resourcegroups/{g}?api-version={RG_API_VERSION}",
+                          {"location": location}))
+            steps.append((f"/subscriptions/{s}/resourceGroups/{g}/providers/Microsoft.ContainerRegistry/registries/"
+                          f"{r}?api-version={SEED_REGISTRY_API_VERSION}", registry_body))
+    done = []
+    for path, doc in steps:
+        record: dict[str, Any] = {"method": "PUT", "path": path.split("?")[0], "body": doc}
+        try:
+            resp = session.put(base + path, json=doc, timeout=TIMEOUT_S)
+            record["status"] = resp.status_code
+            poll = resp.headers.get("Azure-AsyncOperation")
+            for _ in range(20):  # a seeded registry must be ready before the probe
+                if not poll:
+                    break
+                state = session.get(poll, timeout=TIMEOUT_S).json().get("status", "")
+                if str(state).lower() in ("succeeded", "failed", "canceled"):
+                    break
+        except (requests.RequestException, ValueError) as exc:
+            record["status"], record["error"] = None, str(exc)
+        done.append(record)
+    return done

@@ -1,0 +1,94 @@
+"""Requests per second and p50/p99 latency of registry GET and PUT under 32 concurrent clients.
+
+Starts `acr-fidelity serve` in its own process on a free port (so clients and server do not share a GIL), then runs
+each phase for a fixed number of requests. Usage: python benchmarks/arm_load.py [--requests 4000] [--clients 32]
+"""
+
+from __future__ import annotations
+
+import argparse
+import concurrent.futures
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import time
+
+import requests
+
+SUB = "00000000-0000-0000-0000-000000000000"
+API = "2025-04-01"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_until_up(url: str) -> None:
+    for _ in range(100):
+        try:
+            requests.get(url + "/_emulator/health", timeout=1)
+            return
+        except requests.ConnectionError:
+            time.sleep(0.1)
+    raise SystemExit("the emulator did not start")
+
+
+def phase(name: str, url: str, clients: int, total: int, make_request) -> None:
+    sessions = [requests.Session() for _ in range(clients)]
+    for s in sessions:
+        s.headers["Authorization"] = "Bearer bench"
+
+    def worker(index: int) -> list[float]:
+        session, latencies = sessions[index], []
+        for n in range(index, total, clients):
+            started = time.perf_counter()
+            answer = make_request(session, n)
+            latencies.append(time.perf_counter() - started)
+            if answer.status_code >= 300:
+                raise SystemExit(f"{name}: unexpected {answer.status_code} {answer.text[:200]}")
+        return latencies
+
+    started = time.perf_counter()
+    with concurrent.futures.ThreadPoolExecutor(clients) as pool:
+        latencies = [x for part in pool.map(worker, range(clients)) for x in part]
+    elapsed = time.perf_counter() - started
+    cuts = statistics.quantiles(latencies, n=100)
+    print(f"{name:4} {len(latencies):6d} requests  {len(latencies) / elapsed:8.0f} req/s  "
+          f"p50 {cuts[49] * 1000:6.1f} ms  p99 {cuts[98] * 1000:6.1f} ms")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--requests", type=int, default=4000)
+    parser.add_argument("--clients", type=int, default=32)
+    args = parser.parse_args()
+    port = free_port()
+    env = {**os.environ, "FLOCI_AZ_SERVICES_ACR_MOCKED": "true"}
+    server = subprocess.Popen([sys.executable, "-m", "acr_fidelity", "serve", "--host", "127.0.0.1",
+                               "--port", str(port)], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_until_up(url)
+        base = f"{url}/subscriptions/{SUB}/resourceGroups/bench"
+        headers = {"Authorization": "Bearer bench"}
+        requests.put(base, params={"api-version": "2021-04-01"}, json={"location": "westus"}, headers=headers)
+        body = {"location": "westus", "sku": {"name": "Premium"}}
+        registry = base + "/providers/Microsoft.ContainerRegistry/registries/"
+        for i in range(64):
+            requests.put(f"{registry}benchreg{i}", params={"api-version": API}, json=body, headers=headers)
+        print(f"{args.clients} concurrent clients, emulator in its own process ({os.cpu_count()} cores)")
+        phase("GET", url, args.clients, args.requests,
+              lambda s, n: s.get(f"{registry}benchreg{n % 64}", params={"api-version": API}))
+        phase("PUT", url, args.clients, args.requests,
+              lambda s, n: s.put(f"{registry}benchreg{n % 64}", params={"api-version": API}, json=body))
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
+if __name__ == "__main__":
+    main()
