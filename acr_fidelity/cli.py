@@ -5,11 +5,14 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from rich.console import Console
 from rich.table import Table
 
+from acr_fidelity.arm.metadata import CLOUD_NAME
 from acr_fidelity.config import ConfigError, Settings, load_settings
+from acr_fidelity.tls.certs import CertificatePair, ensure_certificate, trust_bundle
 
 
 def _settings_from(args: argparse.Namespace) -> Settings:
@@ -39,6 +42,38 @@ def _cmd_config(args: argparse.Namespace) -> int:
     return 0
 
 
+def _certificate(settings: Settings) -> CertificatePair:
+    if settings.tls_cert_file and settings.tls_key_file:
+        return CertificatePair(settings.tls_cert_file, settings.tls_key_file)
+    return ensure_certificate(settings.keys_dir, [settings.hostname])
+
+
+def _cmd_cert(args: argparse.Namespace) -> int:
+    settings = _settings_from(args)
+    pair = _certificate(settings)
+    if args.bundle:
+        print(trust_bundle(pair, Path(args.bundle)))
+    else:
+        print(pair.cert)
+    return 0
+
+
+def _cmd_env(args: argparse.Namespace) -> int:
+    """One block a user pastes into a shell to point the az CLI at this emulator."""
+    settings = _settings_from(args)
+    bundle = trust_bundle(_certificate(settings), settings.keys_dir / "ca-bundle.pem")
+    url = f"https://{settings.hostname}:{settings.port}"
+    print(f"""# az CLI -> acr-fidelity at {url}
+export REQUESTS_CA_BUNDLE={bundle}
+export AZURE_CORE_INSTANCE_DISCOVERY=false
+export AZURE_CONFIG_DIR={settings.keys_dir / "az"}
+az cloud register --name {CLOUD_NAME} --endpoint-resource-manager {url}/
+az cloud set --name {CLOUD_NAME}
+az login --service-principal --username acr-fidelity-app --password acr-fidelity-secret \\
+    --tenant {settings.tenant_id}""")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="acr-fidelity", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -56,6 +91,16 @@ def build_parser() -> argparse.ArgumentParser:
     config = sub.add_parser("config", help="show every setting and where it came from")
     server_options(config)
     config.set_defaults(func=_cmd_config)
+
+    cert = sub.add_parser("cert", help="print the path of the emulator's TLS certificate (made on first use)")
+    server_options(cert)
+    cert.add_argument("--bundle", metavar="FILE", help="write the system CAs plus the certificate here instead")
+    cert.set_defaults(func=_cmd_cert)
+
+    env = sub.add_parser("env", help="print the environment and login lines that point a client at the emulator")
+    server_options(env)
+    env.add_argument("client", choices=["az"], help="the client to configure")
+    env.set_defaults(func=_cmd_env)
 
     from acr_fidelity.harness.commands import add_harness_commands
 

@@ -6,13 +6,17 @@ The ACR keys and variables are those of floci-az's ACR service, so its configura
     floci-az:
       services:
         acr: {enabled, mocked, default-image, base-port, max-port}
-    acr-fidelity: {host, port, state-dir, require-auth, page-size, max-body-bytes, ...}
+    acr-fidelity: {host, port, state-dir, require-auth, page-size, max-body-bytes, http, https, hostname,
+                   config-dir, tls: {cert-file, key-file}, identity: {verify-tokens, service-principals}, ...,
+                   acr: {login-host, namespace, keep-container, health-interval}}
 """
 
 from __future__ import annotations
 
 import dataclasses
+import json
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -36,14 +40,36 @@ class Settings:
     acr_default_image: str = "registry:2"
     acr_base_port: int = 5000
     acr_max_port: int = 5099
+    # Docker data plane: the host in each loginServer, the label that keeps several emulators' containers apart,
+    # whether shutdown leaves the registry container running, and how often (seconds) it is checked.
+    acr_login_host: str = "localhost"
+    acr_namespace: str = "default"
+    acr_keep_container: bool = True
+    acr_health_interval: int = 5
     # ARM behaviour
     require_auth: bool = True
     page_size: int = 100
     subscription_id: str = "00000000-0000-0000-0000-000000000000"
     tenant_id: str = "00000000-0000-0000-0000-000000000000"
     max_body_bytes: int = 4 * 1024 * 1024
+    # TLS and identity: both protocols share the port; the certificate goes into config_dir (or state_dir)
+    # unless tls_cert_file/tls_key_file name the user's own. hostname joins localhost in its names.
+    http_enabled: bool = True
+    https_enabled: bool = True
+    hostname: str = "localhost"
+    config_dir: Path = Path("~/.config/acr-fidelity").expanduser()
+    tls_cert_file: Path | None = None
+    tls_key_file: Path | None = None
+    verify_tokens: bool = False
+    # Registered service principals (tenant, client-id, secret); when there are none, any client is accepted.
+    service_principals: tuple[dict[str, str], ...] = ()
     config_file: Path | None = None
     sources: dict[str, str] = field(default_factory=dict, compare=False)
+
+    @property
+    def keys_dir(self) -> Path:
+        """Where the certificate and the token-signing key live: with the state, else in the config directory."""
+        return self.state_dir or self.config_dir
 
     def describe(self) -> list[tuple[str, Any, str]]:
         """(name, value, where it came from) for `acr-fidelity config`."""
@@ -65,7 +91,19 @@ _KEYS: dict[str, tuple[tuple[str, ...], str]] = {
     "acr_default_image": (("floci-az", "services", "acr", "default-image"), "FLOCI_AZ_SERVICES_ACR_DEFAULT_IMAGE"),
     "acr_base_port": (("floci-az", "services", "acr", "base-port"), "FLOCI_AZ_SERVICES_ACR_BASE_PORT"),
     "acr_max_port": (("floci-az", "services", "acr", "max-port"), "FLOCI_AZ_SERVICES_ACR_MAX_PORT"),
+    "acr_login_host": (("acr-fidelity", "acr", "login-host"), "ACR_FIDELITY_ACR_LOGIN_HOST"),
+    "acr_namespace": (("acr-fidelity", "acr", "namespace"), "ACR_FIDELITY_ACR_NAMESPACE"),
+    "acr_keep_container": (("acr-fidelity", "acr", "keep-container"), "ACR_FIDELITY_ACR_KEEP_CONTAINER"),
+    "acr_health_interval": (("acr-fidelity", "acr", "health-interval"), "ACR_FIDELITY_ACR_HEALTH_INTERVAL"),
     "require_auth": (("acr-fidelity", "require-auth"), "ACR_FIDELITY_REQUIRE_AUTH"),
+    "http_enabled": (("acr-fidelity", "http"), "ACR_FIDELITY_HTTP"),
+    "https_enabled": (("acr-fidelity", "https"), "ACR_FIDELITY_HTTPS"),
+    "hostname": (("acr-fidelity", "hostname"), "ACR_FIDELITY_HOSTNAME"),
+    "config_dir": (("acr-fidelity", "config-dir"), "ACR_FIDELITY_CONFIG_DIR"),
+    "tls_cert_file": (("acr-fidelity", "tls", "cert-file"), "ACR_FIDELITY_TLS_CERT_FILE"),
+    "tls_key_file": (("acr-fidelity", "tls", "key-file"), "ACR_FIDELITY_TLS_KEY_FILE"),
+    "verify_tokens": (("acr-fidelity", "identity", "verify-tokens"), "ACR_FIDELITY_VERIFY_TOKENS"),
+    "service_principals": (("acr-fidelity", "identity", "service-principals"), "ACR_FIDELITY_SERVICE_PRINCIPALS"),
     "page_size": (("acr-fidelity", "page-size"), "ACR_FIDELITY_PAGE_SIZE"),
     "max_body_bytes": (("acr-fidelity", "max-body-bytes"), "ACR_FIDELITY_MAX_BODY_BYTES"),
     "subscription_id": (("acr-fidelity", "subscription-id"), "ACR_FIDELITY_SUBSCRIPTION_ID"),
@@ -93,9 +131,29 @@ def _coerce(name: str, value: Any) -> Any:
             return int(value)
         except (TypeError, ValueError):
             raise ConfigError(f"{name}: expected a whole number, got {value!r}") from None
-    if kind == "Path | None":
+    if kind in ("Path | None", "Path"):
         return Path(str(value)).expanduser()
+    if kind == "tuple[dict[str, str], ...]":
+        return _principals(name, value)
     return str(value)
+
+
+def _principals(name: str, value: Any) -> tuple[dict[str, str], ...]:
+    """A list of {tenant, client-id, secret}; from the environment as JSON."""
+    if isinstance(value, str):
+        try:
+            value = json.loads(value)
+        except json.JSONDecodeError:
+            raise ConfigError(f"{name}: expected a JSON list of {{tenant, client-id, secret}}") from None
+    if not isinstance(value, list):
+        raise ConfigError(f"{name}: expected a list of {{tenant, client-id, secret}}")
+    out = []
+    for item in value:
+        if not isinstance(item, Mapping) or not all(isinstance(item.get(k), str) for k in
+                                                    ("tenant", "client-id", "secret")):
+            raise ConfigError(f"{name}: each entry needs string tenant, client-id and secret")
+        out.append({"tenant": item["tenant"], "client-id": item["client-id"], "secret": item["secret"]})
+    return tuple(out)
 
 
 def _dig(doc: Mapping[str, Any], path: tuple[str, ...]) -> Any:
@@ -141,6 +199,14 @@ def load_settings(
     settings = Settings(**values, sources=sources)
     if settings.acr_base_port > settings.acr_max_port:
         raise ConfigError("acr_base_port must not be above acr_max_port")
+    if settings.acr_health_interval < 1:
+        raise ConfigError("acr_health_interval must be at least 1 second")
+    if not re.fullmatch(r"[a-z0-9][a-z0-9_.-]*", settings.acr_namespace):
+        raise ConfigError("acr_namespace: lower-case letters, digits, '.', '_' and '-' (it names Docker objects)")
+    if not (settings.http_enabled or settings.https_enabled):
+        raise ConfigError("http and https cannot both be off")
+    if (settings.tls_cert_file is None) != (settings.tls_key_file is None):
+        raise ConfigError("tls cert-file and key-file go together")
     if settings.page_size < 1:
         raise ConfigError("page_size must be at least 1")
     return settings

@@ -15,6 +15,7 @@ import tornado.web
 from acr_fidelity.arm.dispatcher import ArmDispatcher
 from acr_fidelity.config import Settings
 from acr_fidelity.emulator import Emulator, build_emulator
+from acr_fidelity.tls.server import DualProtocolServer
 
 # Tornado refuses bodies above this outright; the dispatcher answers 413 in the envelope below it.
 _TRANSPORT_BODY_LIMIT = 64 * 1024 * 1024
@@ -25,7 +26,10 @@ def make_app(emulator: Emulator) -> tornado.web.Application:
 
 
 def _listen(emulator: Emulator, sockets: list[socket.socket]) -> tornado.httpserver.HTTPServer:
-    server = tornado.httpserver.HTTPServer(make_app(emulator), max_body_size=_TRANSPORT_BODY_LIMIT)
+    """HTTP and HTTPS on the same sockets, as the settings allow."""
+    tls = emulator.certificate.server_context() if emulator.certificate is not None else None
+    server = DualProtocolServer(make_app(emulator), max_body_size=_TRANSPORT_BODY_LIMIT, tls=tls,
+                                plain=emulator.settings.http_enabled)
     server.add_sockets(sockets)
     return server
 
@@ -38,9 +42,11 @@ def serve(settings: Settings) -> None:
     async def main() -> None:
         sockets = tornado.netutil.bind_sockets(settings.port, settings.host)
         _listen(emulator, sockets)
+        schemes = [s for s, on in (("http", settings.http_enabled), ("https", settings.https_enabled)) if on]
         logging.getLogger("acr_fidelity").info(
-            "ARM endpoint on http://%s:%d (data plane: %s)", settings.host, settings.port,
-            emulator.dataplane.health())
+            "ARM endpoint on %s, port %d (data plane: %s)%s", " and ".join(schemes), settings.port,
+            emulator.dataplane.health(),
+            f"; certificate {emulator.certificate.cert}" if emulator.certificate else "")
         await asyncio.Event().wait()
 
     try:
@@ -53,11 +59,15 @@ def serve(settings: Settings) -> None:
 
 @dataclass
 class RunningServer:
-    url: str
+    url: str  # http:// (or https:// when plain HTTP is off)
     emulator: Emulator
     _loop: asyncio.AbstractEventLoop
     _thread: threading.Thread
     _server: tornado.httpserver.HTTPServer
+
+    @property
+    def https_url(self) -> str:
+        return "https://" + self.url.split("://", 1)[1]
 
     def stop(self) -> None:
         async def shutdown() -> None:
@@ -99,4 +109,5 @@ def start_in_thread(settings: Settings) -> RunningServer:
     thread = threading.Thread(target=run, name="acr-fidelity-server", daemon=True)
     thread.start()
     ready.wait(timeout=10)
-    return RunningServer(f"http://127.0.0.1:{port}", emulator, loop, thread, holder["server"])
+    scheme = "http" if settings.http_enabled else "https"
+    return RunningServer(f"{scheme}://127.0.0.1:{port}", emulator, loop, thread, holder["server"])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -12,6 +13,7 @@ import requests
 
 from acr_fidelity.config import load_settings
 from acr_fidelity.server import RunningServer, start_in_thread
+from acr_fidelity.tls.certs import trust_bundle
 
 SUBSCRIPTION = "00000000-0000-0000-0000-000000000000"
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
@@ -27,9 +29,20 @@ def shared_path(*parts: str) -> Path:
     return path
 
 
+# One certificate and signing key for the whole test run, outside the user's own config directory.
+KEYS_DIR = Path(tempfile.mkdtemp(prefix="acr-fidelity-test-keys-"))
+
+
 def start(**overrides: Any) -> RunningServer:
-    settings = load_settings(env={}, overrides={"port": 0, "acr_mocked": True, **overrides})
+    settings = load_settings(env={}, overrides={"port": 0, "acr_mocked": True, "config_dir": str(KEYS_DIR),
+                                                **overrides})
     return start_in_thread(settings)
+
+
+def trust_bundle_for(server: RunningServer) -> Path:
+    """System CAs plus the emulator's certificate: what REQUESTS_CA_BUNDLE must name for real clients."""
+    assert server.emulator.certificate is not None
+    return trust_bundle(server.emulator.certificate, KEYS_DIR / "bundle.pem")
 
 
 class Arm:

@@ -1,49 +1,46 @@
-"""The real azure-mgmt-containerregistry SDK drives the whole registry lifecycle against the emulator.
+"""The real azure-mgmt-containerregistry SDK drives the whole registry lifecycle against the emulator, over HTTPS,
+signed in by azure-identity's ClientSecretCredential at the emulator's Entra ID, as a real application does.
 
-tox runs this file once per SDK version (tox envs sdk15, sdk14, sdk10); each sends its own api-version.
+tox runs this file once per SDK version (envs py311, sdk14, sdk10); each sends its own api-version.
 """
 
 from __future__ import annotations
 
-import time
 from importlib.metadata import version
 from typing import Any
 
 import pytest
-from azure.core.credentials import AccessToken
 from azure.core.pipeline.policies import SansIOHTTPPolicy
 
-from tests.conftest import SUBSCRIPTION, Arm
+from acr_fidelity.server import RunningServer
+from tests.conftest import SUBSCRIPTION, Arm, trust_bundle_for
 
 mgmt = pytest.importorskip("azure.mgmt.containerregistry")
+identity = pytest.importorskip("azure.identity")
 
 # SDK major.minor -> the api-version it sends for registries (measured; ../shared/README.md)
 EXPECTED_API_VERSION = {"15.0": "2025-11-01", "14.0": "2025-04-01", "10.3": "2023-07-01"}
+TENANT = "72f988bf-86f1-41af-91ab-2d7cd011db47"
 
 
-class _Bearer(SansIOHTTPPolicy):
-    """Until the emulator speaks TLS: azure-core refuses bearer tokens over http, so set the header ourselves."""
-
+class _SeenVersions(SansIOHTTPPolicy):
     def __init__(self) -> None:
         self.versions: set[str] = set()
 
     def on_request(self, request: Any) -> None:
-        request.http_request.headers["Authorization"] = "Bearer sdk-test-token"
         self.versions.update(request.http_request.query.get("api-version", "").split(","))
 
 
-class _Credential:
-    def get_token(self, *scopes: str, **kwargs: Any) -> AccessToken:
-        return AccessToken("unused", int(time.time()) + 3600)
-
-
-def test_sdk_lifecycle(arm: Arm) -> None:
+def test_sdk_lifecycle_over_https(server: RunningServer, arm: Arm, monkeypatch: pytest.MonkeyPatch) -> None:
     from azure.mgmt.containerregistry import ContainerRegistryManagementClient
 
-    auth = _Bearer()
-    client = ContainerRegistryManagementClient(_Credential(), SUBSCRIPTION, base_url=arm.url,
-                                               authentication_policy=auth)
-    models = client.registries.models if hasattr(client.registries, "models") else mgmt.models
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(trust_bundle_for(server)))
+    base = server.https_url.replace("127.0.0.1", "localhost")
+    credential = identity.ClientSecretCredential(TENANT, "app-id-of-the-test", "any-secret", authority=base,
+                                                 disable_instance_discovery=True)
+    seen = _SeenVersions()
+    client = ContainerRegistryManagementClient(credential, SUBSCRIPTION, base_url=base, per_call_policies=[seen])
+    models = mgmt.models
     arm.group("sdkgroup")
 
     assert client.registries.check_name_availability({"name": "sdkreg01",
@@ -52,7 +49,10 @@ def test_sdk_lifecycle(arm: Arm) -> None:
         "sdkgroup", "sdkreg01", models.Registry(location="westus", sku=models.Sku(name="Standard"),
                                                 admin_user_enabled=False)).result()
     assert registry.provisioning_state == "Succeeded" and registry.login_server == "sdkreg01.azurecr.io"
-    assert client.registries.get("sdkgroup", "sdkreg01").sku.name == "Standard"
+    got = client.registries.get("sdkgroup", "sdkreg01")
+    assert got.sku.name == "Standard"
+    if getattr(got, "system_data", None) is not None:  # systemData names the application that signed in
+        assert got.system_data.created_by == "app-id-of-the-test"
 
     updated = client.registries.begin_update(
         "sdkgroup", "sdkreg01", models.RegistryUpdateParameters(tags={"env": "test"}, admin_user_enabled=True,
@@ -80,4 +80,4 @@ def test_sdk_lifecycle(arm: Arm) -> None:
 
     sdk = ".".join(version("azure-mgmt-containerregistry").split(".")[:2])
     if sdk in EXPECTED_API_VERSION:
-        assert auth.versions == {EXPECTED_API_VERSION[sdk]}
+        assert seen.versions == {EXPECTED_API_VERSION[sdk]}

@@ -17,6 +17,7 @@ from acr_fidelity.arm.errors import ArmError
 from acr_fidelity.arm.http import NO_BODY, ArmRequest, ArmResponse
 from acr_fidelity.arm.routes import Route, Versioning, match
 from acr_fidelity.emulator import Emulator
+from acr_fidelity.identity.tokens import TokenRejected
 from acr_fidelity.registry.errors import DomainError
 from acr_fidelity.registry.locations import REGIONS
 from acr_fidelity.registry.models import Caller
@@ -68,11 +69,16 @@ class ArmDispatcher(tornado.web.RequestHandler):
         route, params = match(self.request.method or "GET", path)
         settings = self.emulator.settings
         authorization = self.request.headers.get("Authorization", "")
-        if route.auth and settings.require_auth:
+        if route.auth and (settings.require_auth or settings.verify_tokens):
             if not authorization:
                 raise ArmError("AuthenticationFailed")
             if not authorization.startswith("Bearer ") or not authorization[7:].strip():
                 raise ArmError("InvalidAuthenticationTokenFormat")
+            if settings.verify_tokens and self.emulator.identity is not None:
+                try:
+                    self.emulator.identity.verify(authorization[7:].strip())
+                except TokenRejected as exc:
+                    raise ArmError(exc.code, message=exc.message) from None
         query = {k.lower(): self.get_query_argument(k) for k in self.request.query_arguments}
         request = ArmRequest(
             emulator=self.emulator,
@@ -82,6 +88,7 @@ class ArmDispatcher(tornado.web.RequestHandler):
             query=query,
             body=self.request.body,
             base_url=f"{self.request.protocol}://{self.request.host}",
+            headers={k.lower(): v for k, v in self.request.headers.items()},
             caller=caller_from(authorization) if authorization else Caller(),
         )
         self._check_version(route, request)
@@ -135,8 +142,11 @@ class ArmDispatcher(tornado.web.RequestHandler):
         for name, value in response.headers.items():
             self.set_header(name, value)
         if response.body is not NO_BODY and self.request.method != "HEAD" and response.status != 204:
-            self.set_header("Content-Type", "application/json; charset=utf-8")
-            self.write(json.dumps(response.body, separators=(",", ":")))
+            if isinstance(response.body, str):
+                self.write(response.body)  # a text answer (a PEM) with its own Content-Type
+            else:
+                self.set_header("Content-Type", "application/json; charset=utf-8")
+                self.write(json.dumps(response.body, separators=(",", ":")))
         self.finish()
 
     def write_error(self, status_code: int, **kwargs: Any) -> None:

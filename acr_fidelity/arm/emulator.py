@@ -16,3 +16,11 @@ def health(request: ArmRequest) -> ArmResponse:
         },
         "stateDir": str(emulator.settings.state_dir) if emulator.settings.state_dir else None,
     })
+
+
+def certificate(request: ArmRequest) -> ArmResponse:
+    """The PEM clients add to their trust bundle."""
+    pair = request.emulator.certificate
+    if pair is None:
+        return ArmResponse(404, {"error": {"code": "NotFound", "message": "HTTPS is turned off: no certificate."}})
+    return ArmResponse(200, pair.pem().decode(), {"Content-Type": "application/x-pem-file"})

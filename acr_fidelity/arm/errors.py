@@ -35,6 +35,9 @@ CATALOGUE: dict[str, ErrorSpec] = {
     "AuthenticationFailed": ErrorSpec(401, "Authentication failed. The 'Authorization' header is missing.", False),
     "InvalidAuthenticationTokenFormat": ErrorSpec(
         401, "The 'Authorization' header is not a bearer token: expected 'Bearer <access token>'.", False),
+    "InvalidAuthenticationToken": ErrorSpec(401, "{message}", False),
+    "ExpiredAuthenticationToken": ErrorSpec(401, "{message}", False),
+    "InvalidAuthenticationTokenAudience": ErrorSpec(401, "{message}", False),
     "MissingSubscriptionRegistration": ErrorSpec(
         409,
         "The subscription is not registered to use namespace 'Microsoft.ContainerRegistry'. "

@@ -22,6 +22,7 @@ class ArmRequest:
     query: dict[str, str]  # keys lower-cased: ARM reads query names case-insensitively
     body: bytes
     base_url: str  # scheme://host of this request, for the links we hand back
+    headers: dict[str, str] = field(default_factory=dict)  # names lower-cased
     caller: Caller = field(default_factory=Caller)
 
     @property

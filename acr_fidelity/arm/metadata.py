@@ -11,6 +11,7 @@ CLOUD_NAME = "AcrFidelity"
 
 
 def _cloud(base: str) -> dict[str, Any]:
+    """The fields az and go-azure-sdk read; every service endpoint is this emulator."""
     return {
         "portal": base,
         "authentication": {
@@ -24,10 +25,20 @@ def _cloud(base: str) -> dict[str, Any]:
         "graph": f"{base}/",
         "name": CLOUD_NAME,
         "suffixes": {
+            "azureDataLakeStoreFileSystem": "azuredatalakestore.net",
             "acrLoginServer": "azurecr.io",
+            "sqlServerHostname": "database.windows.net",
+            "azureDataLakeAnalyticsCatalogAndJob": "azuredatalakeanalytics.net",
             "keyVaultDns": "vault.azure.net",
             "storage": "core.windows.net",
-            "sqlServerHostname": "database.windows.net",
+            "azureFrontDoorEndpointSuffix": "azurefd.net",
+            "storageSyncEndpointSuffix": "afs.azure.net",
+            "mhsmDns": "managedhsm.azure.net",
+            "mysqlServerEndpoint": "mysql.database.azure.com",
+            "postgresqlServerEndpoint": "postgres.database.azure.com",
+            "mariadbServerEndpoint": "mariadb.database.azure.com",
+            "synapseAnalytics": "dev.azuresynapse.net",
+            "attestationEndpoint": "attest.azure.net",
         },
         "batch": f"{base}/",
         "resourceManager": f"{base}/",
@@ -35,6 +46,12 @@ def _cloud(base: str) -> dict[str, Any]:
         "activeDirectoryDataLake": f"{base}/",
         "sqlManagement": f"{base}/",
         "microsoftGraphResourceId": "https://graph.microsoft.com/",
+        "appInsightsResourceId": "https://api.applicationinsights.io",
+        "appInsightsTelemetryChannelResourceId": f"{base}/v2/track",
+        "attestationResourceId": "https://attest.azure.net",
+        "synapseAnalyticsResourceId": "https://dev.azuresynapse.net",
+        "logAnalyticsResourceId": "https://api.loganalytics.io",
+        "ossrDbmsResourceId": "https://ossrdbms-aad.database.windows.net",
     }
 
 

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import Enum
 
-from acr_fidelity.arm import emulator, metadata, operations, registries, resources
+from acr_fidelity.arm import emulator, identity, metadata, operations, registries, resources
 from acr_fidelity.arm.errors import ArmError
 from acr_fidelity.arm.http import ArmRequest, ArmResponse
 
@@ -75,7 +75,26 @@ ROUTES: tuple[Route, ...] = (
     Route("Resources_List", "GET", SUB + "/resources", resources.list_resources, Versioning.ANY, provider=False),
     Route("Metadata_Endpoints", "GET", "/metadata/endpoints", metadata.endpoints, Versioning.NONE, auth=False,
           provider=False),
+    # Entra ID (login.microsoftonline.com's part): no ARM auth, api-version or provider check.
+    Route("Identity_OpenIdConfiguration", "GET", "/{tenant}/v2.0/.well-known/openid-configuration",
+          identity.openid_configuration, Versioning.NONE, auth=False, provider=False),
+    Route("Identity_OpenIdConfigurationV1", "GET", "/{tenant}/.well-known/openid-configuration",
+          identity.openid_configuration, Versioning.NONE, auth=False, provider=False),
+    Route("Identity_InstanceDiscovery", "GET", "/common/discovery/instance", identity.instance_discovery,
+          Versioning.NONE, auth=False, provider=False),
+    Route("Identity_Keys", "GET", "/{tenant}/discovery/v2.0/keys", identity.keys, Versioning.NONE, auth=False,
+          provider=False),
+    Route("Identity_KeysV1", "GET", "/{tenant}/discovery/keys", identity.keys, Versioning.NONE, auth=False,
+          provider=False),
+    Route("Identity_Token", "POST", "/{tenant}/oauth2/v2.0/token", identity.token, Versioning.NONE, auth=False,
+          provider=False),
+    Route("Identity_TokenV1", "POST", "/{tenant}/oauth2/token", identity.token, Versioning.NONE, auth=False,
+          provider=False),
+    Route("Identity_ManagedIdentity", "GET", "/metadata/identity/oauth2/token", identity.managed_identity,
+          Versioning.NONE, auth=False, provider=False),
     Route("Emulator_Health", "GET", "/_emulator/health", emulator.health, Versioning.NONE, auth=False,
+          provider=False),
+    Route("Emulator_Certificate", "GET", "/_emulator/cert", emulator.certificate, Versioning.NONE, auth=False,
           provider=False),
 )
 

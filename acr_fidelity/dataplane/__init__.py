@@ -1,7 +1,7 @@
 """The data plane behind each registry's loginServer: what the registry model asks of it.
 
-`MockedDataPlane` keeps the management plane alone (no Docker, cosmetic `{name}.azurecr.io`). A Docker-backed
-implementation of the same protocol serves the Docker Registry HTTP API V2.
+`MockedDataPlane` keeps the management plane alone (no Docker, cosmetic `{name}.azurecr.io`); `docker.DockerDataPlane`
+serves the Docker Registry HTTP API V2 from one shared registry container.
 """
 
 from __future__ import annotations
@@ -28,6 +28,12 @@ class DataPlane(Protocol):
     def health(self) -> dict[str, Any]:
         """A description for GET /_emulator/health."""
 
+    def start(self) -> None:
+        """Get ready in the background (persisted registries exist); returns at once."""
+
+    def close(self) -> None:
+        """The emulator stops."""
+
 
 class MockedDataPlane:
     """No data plane at all: registries are ready at once, imports are accepted and do nothing."""
@@ -52,3 +58,9 @@ class MockedDataPlane:
 
     def health(self) -> dict[str, Any]:
         return {"mode": "management-plane-only", "reason": self.reason}
+
+    def start(self) -> None:
+        return None
+
+    def close(self) -> None:
+        return None

@@ -1,0 +1,151 @@
+"""Token issuing and checking with PyJWT (RS256, a key the emulator keeps next to its certificate)."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import time
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import jwt
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+
+KEY_NAME = "token-signing-key.pem"
+LIFETIME = 3599
+ARM_AUDIENCES = ("https://management.core.windows.net/", "https://management.azure.com/",
+                 "https://management.core.windows.net", "https://management.azure.com")
+_GUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
+_DOMAIN = re.compile(r"^(?=.{1,253}$)([a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?\.)+[a-zA-Z]{2,63}$")
+_ALIASES = ("common", "organizations", "consumers")
+
+
+class IdentityError(Exception):
+    """An Entra ID error: HTTP status, OAuth error, AADSTS code and description."""
+
+    def __init__(self, status: int, error: str, code: int, description: str) -> None:
+        super().__init__(description)
+        self.status, self.error, self.code, self.description = status, error, code, description
+
+    def body(self) -> dict[str, Any]:
+        trace = str(uuid.uuid4())
+        return {
+            "error": self.error,
+            "error_description": f"AADSTS{self.code}: {self.description}\r\nTrace ID: {trace}\r\n"
+                                 f"Correlation ID: {trace}\r\nTimestamp: {time.strftime('%Y-%m-%d %H:%M:%SZ')}",
+            "error_codes": [self.code],
+            "timestamp": time.strftime("%Y-%m-%d %H:%M:%SZ"),
+            "trace_id": trace,
+            "correlation_id": trace,
+        }
+
+
+class TokenRejected(Exception):
+    """ARM refuses the bearer token: the ARM error code and its message."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code, self.message = code, message
+
+
+def check_tenant(tenant: str) -> None:
+    if tenant.lower() in _ALIASES or _GUID.match(tenant) or _DOMAIN.match(tenant):
+        return
+    raise IdentityError(400, "invalid_request", 900023,
+                        f"Specified tenant identifier '{tenant}' is neither a valid DNS name, nor a valid external "
+                        "domain.")
+
+
+def audience_of(scope: str | None, resource: str | None) -> str:
+    """v1 sends `resource`; v2 sends `scope` ("https://management.core.windows.net//.default openid ...")."""
+    if resource:
+        return resource
+    for item in (scope or "").split():
+        if item.endswith("/.default"):
+            return item[: -len("/.default")]
+    return ARM_AUDIENCES[0]
+
+
+def _stable_uuid(*parts: str) -> str:
+    return str(uuid.UUID(bytes=hashlib.sha256("|".join(parts).encode()).digest()[:16], version=4))
+
+
+@dataclass
+class TokenIssuer:
+    key: rsa.RSAPrivateKey
+    principals: tuple[dict[str, str], ...]
+    default_tenant: str
+
+    @property
+    def kid(self) -> str:
+        public = self.key.public_key().public_bytes(serialization.Encoding.DER,
+                                                    serialization.PublicFormat.SubjectPublicKeyInfo)
+        return hashlib.sha256(public).hexdigest()[:27]
+
+    def jwks(self) -> dict[str, Any]:
+        jwk = jwt.algorithms.RSAAlgorithm.to_jwk(self.key.public_key(), as_dict=True)
+        return {"keys": [{**jwk, "kid": self.kid, "use": "sig", "alg": "RS256"}]}
+
+    def check_client(self, tenant: str, client_id: str | None, secret: str | None) -> None:
+        """With principals registered, only they get tokens; without, any client id and secret do."""
+        if not self.principals:
+            return
+        known = [p for p in self.principals if p["client-id"] == client_id and
+                 (p["tenant"].lower() == tenant.lower() or tenant.lower() in _ALIASES)]
+        if not known:
+            raise IdentityError(401, "invalid_client", 700016,
+                                f"Application with identifier '{client_id}' was not found in the directory "
+                                f"'{tenant}'. This can happen if the application has not been installed by the "
+                                "administrator of the tenant or consented to by any user in the tenant.")
+        if not any(p["secret"] == secret for p in known):
+            raise IdentityError(401, "invalid_client", 7000215,
+                                "Invalid client secret provided. Ensure the secret being sent in the request is the "
+                                f"client secret value, not the client secret ID, for a secret added to app "
+                                f"'{client_id}'.")
+
+    def issue(self, tenant: str, client_id: str, audience: str, issuer: str, user: str | None = None) -> str:
+        tid = self.default_tenant if tenant.lower() in _ALIASES else tenant
+        now = int(time.time())
+        claims: dict[str, Any] = {
+            "aud": audience, "iss": issuer, "iat": now, "nbf": now, "exp": now + LIFETIME,
+            "tid": tid, "oid": _stable_uuid(tid, client_id, user or ""), "sub": _stable_uuid("sub", tid, client_id),
+            "appid": client_id, "azp": client_id, "appidacr": "1", "idtyp": "user" if user else "app",
+            "ver": "1.0", "uti": uuid.uuid4().hex[:22], "rh": "0.emulated",
+        }
+        if user:
+            claims.update({"upn": user, "unique_name": user, "name": user})
+        return jwt.encode(claims, self.key, algorithm="RS256", headers={"kid": self.kid})
+
+    def verify(self, token: str) -> dict[str, Any]:
+        """ARM's checks of a bearer token: signed by us, within its lifetime, meant for ARM."""
+        try:
+            return jwt.decode(token, self.key.public_key(), algorithms=["RS256"], audience=list(ARM_AUDIENCES),
+                              options={"require": ["exp", "nbf", "aud"]})
+        except jwt.ExpiredSignatureError:
+            expiry = jwt.decode(token, options={"verify_signature": False}).get("exp", 0)
+            shown = "%m/%d/%Y %H:%M:%S"
+            raise TokenRejected("ExpiredAuthenticationToken",
+                                f"The access token expiry UTC time '{time.strftime(shown, time.gmtime(expiry))}' is "
+                                f"earlier than current UTC time '{time.strftime(shown, time.gmtime())}'.") from None
+        except jwt.InvalidAudienceError:
+            raise TokenRejected("InvalidAuthenticationTokenAudience",
+                                "The access token has been obtained for wrong audience or resource.") from None
+        except jwt.PyJWTError:
+            raise TokenRejected("InvalidAuthenticationToken", "The access token is invalid.") from None
+
+
+def load_or_create_key(directory: Path) -> rsa.RSAPrivateKey:
+    path = directory / KEY_NAME
+    if path.exists():
+        key = serialization.load_pem_private_key(path.read_bytes(), password=None)
+        if isinstance(key, rsa.RSAPrivateKey):
+            return key
+    directory.mkdir(parents=True, exist_ok=True)
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    path.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                       serialization.NoEncryption()))
+    path.chmod(0o600)
+    return key

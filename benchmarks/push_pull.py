@@ -1,0 +1,186 @@
+"""docker push / docker pull throughput of one image through the emulator-managed registry container, side by side
+with the same registry binary run bare on the host and in a plain container of the same image.
+
+Each round imports a fresh image (one layer of random bytes, so nothing is deduplicated), pushes it to every target,
+removes it locally, and pulls it back from each target (removing it again between pulls); targets take turns going
+first. Needs a Docker engine (scripts/start-dockerd) and registry:2 (scripts/build-registry-image).
+Usage: python benchmarks/push_pull.py [--size-mib 100] [--rounds 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import os
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tarfile
+import tempfile
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from pathlib import Path
+
+import requests
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from acr_fidelity.config import load_settings  # noqa: E402
+from acr_fidelity.server import start_in_thread  # noqa: E402
+
+SUB = "00000000-0000-0000-0000-000000000000"
+API = "2025-04-01"
+# The registry:2 config (as scripts/build-registry-image writes it), for the bare binary.
+BARE_CONFIG = """version: 0.1
+storage:
+  cache:
+    blobdescriptor: inmemory
+  filesystem:
+    rootdirectory: {root}
+  delete:
+    enabled: true
+http:
+  addr: 127.0.0.1:{port}
+"""
+
+
+def sh(*args: str, data: bytes | None = None) -> None:
+    done = subprocess.run(args, input=data, capture_output=True)
+    if done.returncode != 0:
+        raise SystemExit(f"{' '.join(args)}: {done.stderr.decode()[-1000:]}")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for(url: str) -> None:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            if requests.get(url, timeout=1).status_code in (200, 401):
+                return
+        except requests.RequestException:
+            pass
+        time.sleep(0.1)
+    raise SystemExit(f"{url} did not answer")
+
+
+@contextmanager
+def emulator_target(namespace: str) -> Iterator[str]:
+    """A registry created through the emulator: its loginServer, once Succeeded."""
+    settings = load_settings(env={}, overrides={"port": 0, "acr_mocked": False, "acr_namespace": namespace,
+                                                "acr_keep_container": False})
+    with start_in_thread(settings) as server:
+        session = requests.Session()
+        session.headers["Authorization"] = "Bearer bench"
+        base = f"{server.url}/subscriptions/{SUB}/resourceGroups/bench"
+        session.put(base, params={"api-version": "2021-04-01"}, json={"location": "westus"}).raise_for_status()
+        path = f"{base}/providers/Microsoft.ContainerRegistry/registries/benchreg01"
+        session.put(path, params={"api-version": API},
+                    json={"location": "westus", "sku": {"name": "Premium"}}).raise_for_status()
+        deadline = time.monotonic() + 60
+        while (props := session.get(path, params={"api-version": API}).json()["properties"])[
+                "provisioningState"] == "Creating" and time.monotonic() < deadline:
+            time.sleep(0.2)
+        if props["provisioningState"] != "Succeeded":
+            raise SystemExit(f"registry not ready: {props}")
+        try:
+            yield props["loginServer"]
+        finally:
+            server.emulator.dataplane.purge()
+
+
+@contextmanager
+def bare_target() -> Iterator[str]:
+    binary = shutil.which("docker-registry") or "/usr/bin/docker-registry"
+    port = free_port()
+    with tempfile.TemporaryDirectory() as root:
+        config = Path(root) / "config.yml"
+        config.write_text(BARE_CONFIG.format(root=f"{root}/data", port=port))
+        process = subprocess.Popen([binary, "serve", str(config)], stdout=subprocess.DEVNULL,
+                                   stderr=subprocess.DEVNULL)
+        try:
+            wait_for(f"http://127.0.0.1:{port}/v2/")
+            yield f"localhost:{port}/bare"
+        finally:
+            process.terminate()
+            process.wait(timeout=10)
+
+
+@contextmanager
+def container_target(image: str) -> Iterator[str]:
+    name = f"acr-fidelity-bench-{uuid.uuid4().hex[:8]}"
+    port = free_port()
+    sh("docker", "run", "-d", "--name", name, "-p", f"{port}:5000", image)
+    try:
+        wait_for(f"http://127.0.0.1:{port}/v2/")
+        yield f"localhost:{port}/plain"
+    finally:
+        sh("docker", "rm", "-f", "-v", name)
+
+
+def random_image(tag: str, size: int) -> None:
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w") as tar:
+        info = tarfile.TarInfo("payload.bin")
+        info.size = size
+        tar.addfile(info, io.BytesIO(os.urandom(size)))
+    sh("docker", "import", "-", tag, data=buffer.getvalue())
+
+
+def timed(*args: str) -> float:
+    start = time.perf_counter()
+    sh(*args)
+    return time.perf_counter() - start
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--size-mib", type=int, default=100)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--image", default="registry:2", help="the registry image (emulator and plain container)")
+    args = parser.parse_args()
+    size = args.size_mib * 1024 * 1024
+    with ExitStack() as stack:
+        targets = {
+            "emulator": stack.enter_context(emulator_target(f"bench-{uuid.uuid4().hex[:8]}")),
+            "bare binary": stack.enter_context(bare_target()),
+            "plain container": stack.enter_context(container_target(args.image)),
+        }
+        push: dict[str, list[float]] = {name: [] for name in targets}
+        pull: dict[str, list[float]] = {name: [] for name in targets}
+        for round_no in range(args.rounds):
+            order = list(targets)[round_no % len(targets):] + list(targets)[:round_no % len(targets)]
+            source = f"acr-fidelity-bench-source:{round_no}"
+            random_image(source, size)
+            refs = {name: f"{targets[name]}/payload:{round_no}" for name in targets}
+            for name in order:
+                sh("docker", "tag", source, refs[name])
+                push[name].append(timed("docker", "push", refs[name]))
+            sh("docker", "rmi", "-f", source, *refs.values())
+            for name in order:
+                pull[name].append(timed("docker", "pull", refs[name]))
+                sh("docker", "rmi", "-f", refs[name])
+            print(f"round {round_no + 1}/{args.rounds} done", file=sys.stderr)
+
+    mib = args.size_mib
+    print(f"\n{mib} MiB image (one random layer), {args.rounds} rounds, median MiB/s (higher is better)\n")
+    print(f"{'target':<16} {'push MiB/s':>11} {'pull MiB/s':>11}")
+    rates = {}
+    for name in targets:
+        rates[name] = (mib / statistics.median(push[name]), mib / statistics.median(pull[name]))
+        print(f"{name:<16} {rates[name][0]:>11.1f} {rates[name][1]:>11.1f}")
+    for other in ("bare binary", "plain container"):
+        print(f"emulator / {other}: push {rates['emulator'][0] / rates[other][0]:.2f}, "
+              f"pull {rates['emulator'][1] / rates[other][1]:.2f}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,405 @@
+"""The Docker data plane end to end: real Docker engine, real registry container, docker CLI, skopeo.
+
+Skipped when no Docker engine answers, except in CI (env CI set), where that is a failure. Every run uses its own
+namespace (container, volume) and port range, and removes them at the end.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import io
+import json
+import os
+import random
+import shutil
+import socket
+import subprocess
+import tarfile
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+
+from acr_fidelity.config import load_settings
+from acr_fidelity.dataplane.images import ACCEPT
+from acr_fidelity.server import RunningServer, start_in_thread
+from tests.conftest import SUBSCRIPTION, Arm, reg_path
+
+ROOT = Path(__file__).resolve().parents[1]
+NAMESPACE = f"test-{uuid.uuid4().hex[:8]}"
+CONTAINER = f"acr-fidelity-{NAMESPACE}-registry"
+VOLUME = f"acr-fidelity-{NAMESPACE}-storage"
+BASE_PORT = random.randrange(20000, 29000, 100)
+LOCAL_IMAGES: set[str] = set()  # tags this run leaves in the local engine, removed at the end
+
+
+def _sh(*args: str, input: bytes | None = None, check: bool = True, timeout: int = 300) -> str:
+    done = subprocess.run(args, input=input, capture_output=True, timeout=timeout)
+    if check and done.returncode != 0:
+        raise AssertionError(f"{' '.join(args)} failed ({done.returncode}): {done.stderr.decode()[-2000:]}")
+    return done.stdout.decode()
+
+
+def _docker_answers() -> str | None:
+    if shutil.which("docker") is None:
+        return "no docker CLI"
+    try:
+        done = subprocess.run(["docker", "info"], capture_output=True, timeout=20)
+    except subprocess.TimeoutExpired:
+        return "docker info timed out"
+    return None if done.returncode == 0 else f"no Docker engine answers: {done.stderr.decode().strip()[:200]}"
+
+
+@pytest.fixture(scope="module", autouse=True)
+def docker_engine() -> Iterator[None]:
+    problem = _docker_answers()
+    if problem is not None:
+        if os.environ.get("CI"):
+            pytest.fail(f"{problem} (CI must start one: scripts/start-dockerd)")
+        pytest.skip(problem)
+    _sh(str(ROOT / "scripts" / "build-registry-image"))  # a no-op when registry:2 is there
+    yield
+    if LOCAL_IMAGES:
+        _sh("docker", "rmi", "-f", *sorted(LOCAL_IMAGES), check=False)
+    _sh("docker", "logout", f"localhost:{BASE_PORT}", check=False)
+    _sh("docker", "rm", "-f", CONTAINER, check=False)
+    _sh("docker", "volume", "rm", "-f", VOLUME, check=False)
+
+
+class Emu:
+    """The emulator under test; `restart()` stops it and starts a new one on the same state and namespace."""
+
+    def __init__(self, state_dir: Path) -> None:
+        self.settings = load_settings(env={}, overrides={
+            "port": 0, "acr_mocked": False, "acr_namespace": NAMESPACE, "acr_base_port": BASE_PORT,
+            "acr_max_port": BASE_PORT + 99, "acr_health_interval": 1, "state_dir": state_dir,
+        })
+        self.server: RunningServer = start_in_thread(self.settings)
+        self.arm = Arm(self.server.url)
+        self.arm.group()
+
+    def restart(self) -> None:
+        self.server.stop()
+        self.server = start_in_thread(self.settings)
+        self.arm = Arm(self.server.url)
+
+    def create(self, name: str) -> dict[str, Any]:
+        """Create a registry (admin user on) and wait for Succeeded; returns its properties."""
+        response = self.arm.registry(name, properties={"adminUserEnabled": True})
+        assert response.status_code in (200, 201), response.text
+        return self.wait(name)
+
+    def wait(self, name: str, timeout: float = 60) -> dict[str, Any]:
+        deadline = time.monotonic() + timeout
+        while True:
+            props = self.arm.call("GET", reg_path("rg1", name)).json()["properties"]
+            if props["provisioningState"] != "Creating" or time.monotonic() > deadline:
+                assert props["provisioningState"] == "Succeeded", props
+                return props
+            time.sleep(0.2)
+
+    def delete(self, name: str) -> None:
+        assert self.arm.call("DELETE", reg_path("rg1", name)).status_code in (200, 202, 204)
+
+    def import_image(self, name: str, body: dict[str, Any], timeout: float = 120) -> dict[str, Any]:
+        """Run importImage to its end: {} on success, else the operation's error."""
+        response = self.arm.call("POST", reg_path("rg1", name) + "/importImage", json=body)
+        assert response.status_code == 202, response.text
+        location = response.headers["Location"]
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            result = self.arm.call("GET", location, version=None)
+            if result.status_code == 200:
+                return {}
+            if result.status_code != 202:
+                return result.json()["error"]
+            time.sleep(0.3)
+        raise AssertionError("import did not finish")
+
+    def resource_id(self, name: str) -> str:
+        return f"/subscriptions/{SUBSCRIPTION}{reg_path('rg1', name)}"
+
+
+@pytest.fixture(scope="module")
+def emu(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Emu]:
+    emulator = Emu(tmp_path_factory.mktemp("state"))
+    yield emulator
+    emulator.server.stop()
+
+
+def _registry_url(login_server: str) -> str:
+    host, _, _ = login_server.partition("/")
+    return f"http://{host.replace('localhost', '127.0.0.1')}"
+
+
+def _catalog(login_server: str) -> list[str]:
+    return requests.get(f"{_registry_url(login_server)}/v2/_catalog?n=1000", timeout=10).json()["repositories"]
+
+
+def make_image(tag: str, size: int = 64 * 1024) -> None:
+    """A one-layer image from a tarball of random bytes, so every image has its own digest."""
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w") as tar:
+        data = os.urandom(size)
+        info = tarfile.TarInfo("payload.bin")
+        info.size = len(data)
+        tar.addfile(info, io.BytesIO(data))
+    LOCAL_IMAGES.add(tag)
+    _sh("docker", "import", "-", tag, input=buffer.getvalue())
+
+
+def push(tag: str) -> str:
+    """docker push; returns the pushed manifest digest."""
+    out = _sh("docker", "push", tag)
+    return out.split("digest: ", 1)[1].split()[0]
+
+
+def pulled_digest(reference: str) -> str:
+    LOCAL_IMAGES.add(reference)
+    _sh("docker", "pull", reference)
+    repo = reference.rsplit(":", 1)[0] if "@" not in reference else reference.split("@")[0]
+    digests = json.loads(_sh("docker", "image", "inspect", "-f", "{{json .RepoDigests}}", reference))
+    return next(d.split("@")[1] for d in digests if d.startswith(repo + "@"))
+
+
+def push_new_image(login_server: str, repo: str, tag: str = "v1") -> str:
+    reference = f"{login_server}/{repo}:{tag}"
+    make_image(reference)
+    digest = push(reference)
+    _sh("docker", "rmi", "-f", reference)
+    return digest
+
+
+def test_docker_login_push_catalog_pull(emu: Emu) -> None:
+    props = emu.create("pushpull01")
+    assert props["loginServer"] == f"localhost:{BASE_PORT}/pushpull01"
+    creds = emu.arm.call("POST", reg_path("rg1", "pushpull01") + "/listCredentials").json()
+    login = _sh("docker", "login", props["loginServer"], "-u", creds["username"], "--password-stdin",
+                input=creds["passwords"][0]["value"].encode())
+    assert "Login Succeeded" in login
+    reference = f"{props['loginServer']}/hello:1.0"
+    make_image(reference)
+    digest = push(reference)
+    assert "pushpull01/hello" in _catalog(props["loginServer"])
+    _sh("docker", "rmi", "-f", reference)
+    assert pulled_digest(reference) == digest
+    usage = emu.arm.call("GET", reg_path("rg1", "pushpull01") + "/listUsages").json()["value"]
+    size = next(u["currentValue"] for u in usage if u["name"] == "Size")
+    assert 64 * 1024 < size < 1024 * 1024  # the layer (random bytes: gzip cannot shrink it), config, manifest
+
+
+def test_registries_are_isolated_and_delete_removes_content(emu: Emu) -> None:
+    first = emu.create("isolated01")["loginServer"]
+    second = emu.create("isolated02")["loginServer"]
+    digest_first = push_new_image(first, "app")
+    digest_second = push_new_image(second, "app")
+    assert digest_first != digest_second
+    assert pulled_digest(f"{first}/app:v1") == digest_first
+    assert pulled_digest(f"{second}/app:v1") == digest_second
+
+    emu.delete("isolated01")
+    deadline = time.monotonic() + 30
+    while "isolated01/app" in _catalog(second) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    catalog = _catalog(second)
+    assert "isolated01/app" not in catalog and "isolated02/app" in catalog
+    _sh("docker", "rmi", "-f", f"{second}/app:v1")
+    assert pulled_digest(f"{second}/app:v1") == digest_second
+
+    again = emu.create("isolated01")["loginServer"]
+    url = _registry_url(again)
+    assert not [r for r in _catalog(again) if r.startswith("isolated01/")]
+    assert requests.get(f"{url}/v2/isolated01/app/tags/list", timeout=10).status_code == 404
+    # Nothing of the deleted namesake answers, even by digest (no stale descriptor cache).
+    assert requests.head(f"{url}/v2/isolated01/app/manifests/{digest_first}", timeout=10).status_code == 404
+
+
+def _oci_layout(path: Path, platforms: list[str]) -> None:
+    """An OCI image layout at `path`: one image per platform under an index tagged `multi`, the first alone as
+    `single`."""
+    blobs = path / "blobs" / "sha256"
+    blobs.mkdir(parents=True)
+
+    def blob(data: bytes, media_type: str, **extra: Any) -> dict[str, Any]:
+        digest = hashlib.sha256(data).hexdigest()
+        (blobs / digest).write_bytes(data)
+        return {"mediaType": media_type, "digest": f"sha256:{digest}", "size": len(data), **extra}
+
+    manifests = []
+    for arch in platforms:
+        layer_tar = io.BytesIO()
+        with tarfile.open(fileobj=layer_tar, mode="w") as tar:
+            data = os.urandom(4096)
+            info = tarfile.TarInfo(f"{arch}.bin")
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data))
+        diff_id = "sha256:" + hashlib.sha256(layer_tar.getvalue()).hexdigest()
+        layer = blob(gzip.compress(layer_tar.getvalue()), "application/vnd.oci.image.layer.v1.tar+gzip")
+        config = blob(json.dumps({
+            "architecture": arch, "os": "linux",
+            "rootfs": {"type": "layers", "diff_ids": [diff_id]},
+        }).encode(), "application/vnd.oci.image.config.v1+json")
+        manifest = json.dumps({"schemaVersion": 2, "mediaType": "application/vnd.oci.image.manifest.v1+json",
+                               "config": config, "layers": [layer]}).encode()
+        manifests.append(blob(manifest, "application/vnd.oci.image.manifest.v1+json",
+                              platform={"architecture": arch, "os": "linux"}))
+    index = json.dumps({"schemaVersion": 2, "mediaType": "application/vnd.oci.image.index.v1+json",
+                        "manifests": manifests}).encode()
+    index_desc = blob(index, "application/vnd.oci.image.index.v1+json")
+    single = {k: v for k, v in manifests[0].items() if k != "platform"}
+    refs = [{**index_desc, "annotations": {"org.opencontainers.image.ref.name": "multi"}},
+            {**single, "annotations": {"org.opencontainers.image.ref.name": "single"}}]
+    (path / "oci-layout").write_text('{"imageLayoutVersion": "1.0.0"}')
+    (path / "index.json").write_text(json.dumps({"schemaVersion": 2, "manifests": refs}))
+
+
+def _manifest_digest(url: str, repo: str, reference: str) -> str:
+    response = requests.get(f"{url}/v2/{repo}/manifests/{reference}", headers={"Accept": ACCEPT}, timeout=10)
+    assert response.status_code == 200, response.text
+    return "sha256:" + hashlib.sha256(response.content).hexdigest()
+
+
+def test_skopeo_oci_image_and_index_round_trip(emu: Emu, tmp_path: Path) -> None:
+    if shutil.which("skopeo") is None:
+        pytest.skip("skopeo is not installed")
+    login = emu.create("skopeo001")["loginServer"]
+    layout = tmp_path / "layout"
+    _oci_layout(layout, ["amd64", "arm64"])
+    local = {m["annotations"]["org.opencontainers.image.ref.name"]: m["digest"]
+             for m in json.loads((layout / "index.json").read_text())["manifests"]}
+    for ref in ("single", "multi"):
+        _sh("skopeo", "copy", "--all", "--dest-tls-verify=false", f"oci:{layout}:{ref}", f"docker://{login}/oci:{ref}")
+        assert _manifest_digest(_registry_url(login), "skopeo001/oci", ref) == local[ref]
+        back = tmp_path / f"back-{ref}"
+        _sh("skopeo", "copy", "--all", "--src-tls-verify=false", f"docker://{login}/oci:{ref}", f"oci:{back}:{ref}")
+        assert json.loads((back / "index.json").read_text())["manifests"][0]["digest"] == local[ref]
+
+
+def test_import_between_registries_modes_and_missing_source(emu: Emu, tmp_path: Path) -> None:
+    source = emu.create("importsrc1")["loginServer"]
+    target = emu.create("importdst1")["loginServer"]
+    digest = push_new_image(source, "lib/app", "1.0")
+    other = push_new_image(source, "lib/app", "2.0")
+    tagged = {"source": {"resourceId": emu.resource_id("importsrc1"), "sourceImage": "lib/app:1.0"},
+              "targetTags": ["copied:1.0"], "untaggedTargetRepositories": ["untagged"]}
+    assert emu.import_image("importdst1", tagged) == {}
+    assert pulled_digest(f"{target}/copied:1.0") == digest
+    url = _registry_url(target)
+    assert requests.head(f"{url}/v2/importdst1/untagged/manifests/{digest}", timeout=10).status_code == 200
+
+    newer = {"source": {"resourceId": emu.resource_id("importsrc1"), "sourceImage": f"lib/app@{other}"},
+             "targetTags": ["copied:1.0"]}
+    error = emu.import_image("importdst1", newer)
+    assert error["code"] == "TagAlreadyExists" and "copied:1.0" in error["message"]
+    assert emu.import_image("importdst1", {**newer, "mode": "Force"}) == {}
+    assert _manifest_digest(url, "importdst1/copied", "1.0") == other
+
+    # An OCI index copies whole, children first.
+    layout = tmp_path / "layout"
+    _oci_layout(layout, ["amd64", "arm64", "s390x"])
+    _sh("skopeo", "copy", "--all", "--dest-tls-verify=false", f"oci:{layout}:multi", f"docker://{source}/multi:1")
+    index = {"source": {"resourceId": emu.resource_id("importsrc1"), "sourceImage": "multi:1"},
+             "targetTags": ["multi:copy"]}
+    assert emu.import_image("importdst1", index) == {}
+    assert _manifest_digest(url, "importdst1/multi", "copy") == _manifest_digest(url, "importsrc1/multi", "1")
+    _sh("skopeo", "copy", "--all", "--src-tls-verify=false", f"docker://{target}/multi:copy", f"oci:{tmp_path}/o:x")
+
+    missing = {"source": {"resourceId": emu.resource_id("importsrc1"), "sourceImage": "lib/app:nope"},
+               "targetTags": ["never:1"]}
+    error = emu.import_image("importdst1", missing)
+    assert error["code"] == "SourceImageNotFound", error
+    unreachable = {"source": {"registryUri": "127.0.0.1:1", "sourceImage": "x:1"}, "targetTags": ["never:1"]}
+    assert emu.import_image("importdst1", unreachable)["code"] == "SourceRegistryUnreachable"
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture
+def plain_registry(tmp_path: Path) -> Iterator[str]:
+    """Debian's registry binary served bare on a free port: a registry the emulator does not manage."""
+    binary = shutil.which("docker-registry") or "/usr/bin/docker-registry"
+    if not Path(binary).exists():
+        pytest.skip("docker-registry is not installed (scripts/build-registry-image installs it)")
+    port = _free_port()
+    config = tmp_path / "config.yml"
+    config.write_text(f"version: 0.1\nstorage:\n  filesystem:\n    rootdirectory: {tmp_path}/data\n"
+                      f"http:\n  addr: 127.0.0.1:{port}\n")
+    process = subprocess.Popen([binary, "serve", str(config)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                requests.get(f"http://127.0.0.1:{port}/v2/", timeout=1)
+                break
+            except requests.RequestException:
+                assert time.monotonic() < deadline, "the plain registry did not start"
+                time.sleep(0.1)
+        yield f"localhost:{port}"
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def test_import_from_a_plain_registry(emu: Emu, plain_registry: str) -> None:
+    target = emu.create("importext1")["loginServer"]
+    digest = push_new_image(plain_registry, "team/tool", "3")
+    body = {"source": {"registryUri": plain_registry, "sourceImage": "team/tool:3",
+                       "credentials": {"username": "ignored", "password": "by-an-anonymous-registry"}},
+            "targetTags": ["tool:3"]}
+    assert emu.import_image("importext1", body) == {}
+    assert pulled_digest(f"{target}/tool:3") == digest
+
+
+def test_restart_keeps_registries_and_images(emu: Emu) -> None:
+    login = emu.create("restart01")["loginServer"]
+    digest = push_new_image(login, "kept")
+    emu.restart()
+    props = emu.wait("restart01")
+    assert props["loginServer"] == login
+    assert pulled_digest(f"{login}/kept:v1") == digest
+
+
+def test_removed_container_comes_back(emu: Emu) -> None:
+    login = emu.create("recover01")["loginServer"]
+    digest = push_new_image(login, "before")
+    _sh("docker", "rm", "-f", CONTAINER)
+    deadline = time.monotonic() + 60
+    while True:
+        health = emu.arm.call("GET", "/_emulator/health", version=None).json()["acr"]["dataPlane"]
+        running = _sh("docker", "ps", "-q", "--filter", f"name=^{CONTAINER}$").strip()
+        if running and health["status"] == "ready":
+            break
+        assert time.monotonic() < deadline, health
+        time.sleep(0.3)
+    assert emu.wait("recover01")["loginServer"] == login  # same port
+    assert pulled_digest(f"{login}/before:v1") == digest  # the volume kept the images
+    push_new_image(login, "after")
+
+
+def test_missing_image_fails_the_registry_with_the_remedy() -> None:
+    settings = load_settings(env={}, overrides={
+        "port": 0, "acr_mocked": False, "acr_namespace": f"{NAMESPACE}-noimage", "acr_base_port": BASE_PORT + 50,
+        "acr_max_port": BASE_PORT + 99, "acr_health_interval": 1, "acr_default_image": "acr-fidelity-absent:none",
+    })
+    with start_in_thread(settings) as server:
+        arm = Arm(server.url)
+        arm.group()
+        assert arm.registry("noimage01").status_code == 201
+        deadline = time.monotonic() + 60
+        while (props := arm.call("GET", reg_path("rg1", "noimage01")).json()["properties"])[
+                "provisioningState"] == "Creating":
+            assert time.monotonic() < deadline
+            time.sleep(0.2)
+        assert props["provisioningState"] == "Failed"
+        plane = arm.call("GET", "/_emulator/health", version=None).json()["acr"]["dataPlane"]
+        assert "acr-fidelity-absent:none" in plane["error"] and "scripts/build-registry-image" in plane["error"]
+        assert arm.call("GET", reg_path("rg1", "noimage01")).status_code == 200  # the management plane still works
