@@ -101,3 +101,32 @@ def test_az_acr_flow(az: tuple[Az, RunningServer]) -> None:
     # No command may wait on a polling sleep: every step finishes well under the 30 s a missing Retry-After costs.
     slow = [(name, round(seconds, 1)) for name, seconds in cli.timings if seconds > 25]
     assert slow == []
+
+
+def test_az_run_recorded_through_the_proxy_replays_at_full_fidelity(az: tuple[Az, RunningServer],
+                                                                      tmp_path: Path) -> None:
+    from acr_fidelity.harness.diff import GOOD
+    from acr_fidelity.harness.record import start_proxy_in_thread
+    from acr_fidelity.harness.replay import Replayer
+    from acr_fidelity.harness.rules import load_rules
+
+    cli, server = az
+    assert server.emulator.certificate is not None
+    upstream = server.https_url.replace("127.0.0.1", "localhost")
+    cassette = tmp_path / "az_acr.yaml"
+    with start_proxy_in_thread(upstream, cassette, tls=server.emulator.certificate.server_context(),
+                               ca_certs=cli.env["REQUESTS_CA_BUNDLE"]) as proxy:
+        via = proxy.url.replace("http://127.0.0.1", "https://localhost")
+        cli.run("cloud", "register", "--name", "AcrFidelityRec", "--endpoint-resource-manager", via + "/")
+        cli.run("cloud", "set", "--name", "AcrFidelityRec")
+        cli.run("login", "--service-principal", "--username", "rec-app", "--password", "s", "--tenant", TENANT)
+        cli.run("group", "create", "--name", "recgroup", "--location", "westus")
+        cli.run("acr", "create", "-n", "recreg01", "-g", "recgroup", "--sku", "Premium")
+        cli.run("acr", "update", "-n", "recreg01", "--admin-enabled", "true")
+        cli.run("acr", "credential", "show", "-n", "recreg01")
+        cli.run("acr", "delete", "-n", "recreg01", "--yes")
+    run = Replayer(load_rules()).run([cassette])
+    results = run.interactions()
+    scored = [r for r in results if r.cls not in ("skipped", "unsupported")]
+    assert len(scored) >= 8
+    assert [(r.id, r.cls, [g.to_dict() for g in r.gaps]) for r in scored if r.cls not in GOOD] == []

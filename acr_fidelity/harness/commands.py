@@ -112,9 +112,18 @@ def cmd_compare(args: argparse.Namespace) -> int:
 
 
 def cmd_record(args: argparse.Namespace) -> int:
-    from acr_fidelity.harness.record import serve_proxy
+    import os
 
-    return serve_proxy(args.upstream, Path(args.out), args.port, args.host)
+    from acr_fidelity.config import load_settings
+    from acr_fidelity.harness.record import serve_proxy
+    from acr_fidelity.tls.certs import ensure_certificate
+
+    # The proxy answers HTTPS with the emulator's certificate, so clients that trust the emulator trust it too;
+    # an HTTPS upstream is verified with REQUESTS_CA_BUNDLE, as the clients themselves do.
+    settings = load_settings()
+    tls = ensure_certificate(settings.keys_dir, [settings.hostname]).server_context()
+    return serve_proxy(args.upstream, Path(args.out), args.port, args.host, tls,
+                       os.environ.get("REQUESTS_CA_BUNDLE"))
 
 
 def main(argv: list[str] | None = None) -> int:

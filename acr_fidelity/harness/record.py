@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import signal
 import socket
+import ssl
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,6 +24,7 @@ from vcr.request import Request
 from vcr.serializers import jsonserializer, yamlserializer
 
 from acr_fidelity.harness.sanitize import scrub_body, scrub_headers, scrub_text
+from acr_fidelity.tls.server import DualProtocolServer
 
 _HOP_BY_HOP = {"connection", "keep-alive", "proxy-connection", "transfer-encoding", "upgrade", "te", "trailer",
                "host", "content-length", "accept-encoding", "content-encoding"}
@@ -32,6 +34,7 @@ _HOP_BY_HOP = {"connection", "keep-alive", "proxy-connection", "transfer-encodin
 class Recorder:
     upstream: str
     out: Path
+    ca_certs: str | None = None  # the bundle that verifies an HTTPS upstream (the emulator's own certificate)
     requests: list[Request] = field(default_factory=list)
     responses: list[dict] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
@@ -52,9 +55,8 @@ class Recorder:
 class ProxyHandler(tornado.web.RequestHandler):
     SUPPORTED_METHODS = ("GET", "HEAD", "POST", "DELETE", "PATCH", "PUT", "OPTIONS")
 
-    def initialize(self, recorder: Recorder, public: list[str]) -> None:
+    def initialize(self, recorder: Recorder) -> None:
         self.recorder = recorder
-        self.public = public  # the proxy's own base URL, known once bound
 
     async def _forward(self) -> None:
         upstream = self.recorder.upstream.rstrip("/")
@@ -66,7 +68,8 @@ class ProxyHandler(tornado.web.RequestHandler):
         client = tornado.httpclient.AsyncHTTPClient()
         resp = await client.fetch(url, method=self.request.method, headers=headers, body=body,
                                   follow_redirects=False, raise_error=False, allow_nonstandard_methods=True,
-                                  decompress_response=True, request_timeout=120)
+                                  decompress_response=True, request_timeout=120,
+                                  ca_certs=self.recorder.ca_certs)
         if resp.code == 599:  # no answer from upstream
             self.set_status(502)
             self.finish({"error": {"code": "UpstreamUnavailable", "message": str(resp.error)}})
@@ -74,7 +77,7 @@ class ProxyHandler(tornado.web.RequestHandler):
         text = resp.body.decode("utf-8", errors="replace") if resp.body else ""
         self._record(url, headers, text, resp)
         self.set_status(resp.code, resp.reason)
-        proxy_base = self.public[0]
+        proxy_base = f"{self.request.protocol}://{self.request.host}"  # as the client reached us: http or https
         seen: set[str] = set()
         for name, value in resp.headers.get_all():
             if name.lower() in _HOP_BY_HOP or name.lower() == "server":
@@ -110,8 +113,13 @@ class ProxyHandler(tornado.web.RequestHandler):
     get = head = post = delete = patch = put = options = _forward  # type: ignore[assignment]
 
 
-def make_app(recorder: Recorder, public: list[str]) -> tornado.web.Application:
-    return tornado.web.Application([(r".*", ProxyHandler, {"recorder": recorder, "public": public})])
+def make_app(recorder: Recorder) -> tornado.web.Application:
+    return tornado.web.Application([(r".*", ProxyHandler, {"recorder": recorder})])
+
+
+def _server(recorder: Recorder, tls: ssl.SSLContext | None) -> tornado.httpserver.HTTPServer:
+    """HTTP and, with a certificate, HTTPS on one port, like the emulator: HTTPS-only clients (az) record too."""
+    return DualProtocolServer(make_app(recorder), tls=tls)
 
 
 @dataclass
@@ -146,11 +154,11 @@ def _bind(port: int, host: str) -> tuple[list[socket.socket], str]:
     return sockets, f"http://{'127.0.0.1' if host in ('0.0.0.0', '') else host}:{bound}"
 
 
-def start_proxy_in_thread(upstream: str, out: Path, port: int = 0, host: str = "127.0.0.1") -> RunningProxy:
+def start_proxy_in_thread(upstream: str, out: Path, port: int = 0, host: str = "127.0.0.1",
+                          tls: ssl.SSLContext | None = None, ca_certs: str | None = None) -> RunningProxy:
     """The proxy on a background thread (port 0 picks one): for tests and embedding."""
-    recorder = Recorder(upstream, Path(out))
+    recorder = Recorder(upstream, Path(out), ca_certs)
     sockets, url = _bind(port, host)
-    public = [url]
     loop = asyncio.new_event_loop()
     ready = threading.Event()
     holder: dict[str, tornado.httpserver.HTTPServer] = {}
@@ -159,7 +167,7 @@ def start_proxy_in_thread(upstream: str, out: Path, port: int = 0, host: str = "
         asyncio.set_event_loop(loop)
 
         async def start() -> None:
-            holder["server"] = tornado.httpserver.HTTPServer(make_app(recorder, public))
+            holder["server"] = _server(recorder, tls)
             holder["server"].add_sockets(sockets)
             ready.set()
 
@@ -173,19 +181,21 @@ def start_proxy_in_thread(upstream: str, out: Path, port: int = 0, host: str = "
     return RunningProxy(url, recorder, loop, thread, holder["server"])
 
 
-def serve_proxy(upstream: str, out: Path, port: int, host: str = "127.0.0.1") -> int:
+def serve_proxy(upstream: str, out: Path, port: int, host: str = "127.0.0.1", tls: ssl.SSLContext | None = None,
+                ca_certs: str | None = None) -> int:
     """Run in the foreground until SIGINT or SIGTERM, then write the cassette a last time."""
-    recorder = Recorder(upstream, Path(out))
+    recorder = Recorder(upstream, Path(out), ca_certs)
     sockets, url = _bind(port, host)
 
     async def main() -> None:
-        server = tornado.httpserver.HTTPServer(make_app(recorder, [url]))
+        server = _server(recorder, tls)
         server.add_sockets(sockets)
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)
-        print(f"recording {upstream} through {url} into {out} (Ctrl-C to stop)", flush=True)
+        also = f" and {url.replace('http://', 'https://')}" if tls else ""
+        print(f"recording {upstream} through {url}{also} into {out} (Ctrl-C to stop)", flush=True)
         await stop.wait()
         server.stop()
         await server.close_all_connections()

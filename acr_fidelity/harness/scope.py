@@ -22,13 +22,11 @@ def _from_route(route: Route) -> ScopeEntry:
                       route.versioning is Versioning.REGISTRY)
 
 
-# Operations the harness scores although no route serves them yet; empty today, kept so scope is never a 404 guess.
-HARNESS_ONLY: tuple[ScopeEntry, ...] = ()
-
-# Emulator_* rows are the emulator's own endpoints: Azure has nothing to compare them with.
-SCOPE: tuple[ScopeEntry, ...] = tuple(
-    _from_route(r) for r in ROUTES if not r.operation_id.startswith("Emulator_")
-) + HARNESS_ONLY
+# Not scored: the emulator's own endpoints (Emulator_*), and those that describe where the emulator lives rather
+# than how ACR behaves (Entra ID tokens and discovery, cloud metadata): recordings of them show a recorder's hosts
+# and sanitized tokens, nothing an emulator can match.
+_UNSCORED = ("Emulator_", "Identity_", "Metadata_")
+SCOPE: tuple[ScopeEntry, ...] = tuple(_from_route(r) for r in ROUTES if not r.operation_id.startswith(_UNSCORED))
 
 
 def _normalize(path: str) -> str:
