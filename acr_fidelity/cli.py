@@ -74,6 +74,22 @@ az login --service-principal --username acr-fidelity-app --password acr-fidelity
     return 0
 
 
+def _cmd_dataplane(args: argparse.Namespace) -> int:
+    from acr_fidelity.dataplane.docker import connect
+
+    plane = connect(_settings_from(args))
+    if isinstance(plane, str):
+        print(f"acr-fidelity: {plane}", file=sys.stderr)
+        return 1
+    if args.action == "remove":
+        plane.purge()
+        print(f"removed container {plane.container_name} and its volume")
+    else:
+        plane.collect_garbage()
+        print(f"collected unreferenced blobs in {plane.container_name}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="acr-fidelity", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -101,6 +117,13 @@ def build_parser() -> argparse.ArgumentParser:
     server_options(env)
     env.add_argument("client", choices=["az"], help="the client to configure")
     env.set_defaults(func=_cmd_env)
+
+    dataplane = sub.add_parser("dataplane", help="manage the shared registry container")
+    server_options(dataplane)
+    dataplane.add_argument("action", choices=["remove", "gc"], help=(
+        "remove: the container and its volume, with every image (stop the emulator first: a running one brings "
+        "the container back); gc: collect the blobs of deleted registries (the container pauses a few seconds)"))
+    dataplane.set_defaults(func=_cmd_dataplane)
 
     from acr_fidelity.harness.commands import add_harness_commands
 

@@ -18,6 +18,7 @@ import subprocess
 import tarfile
 import time
 import uuid
+import warnings
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -43,6 +44,16 @@ def _sh(*args: str, input: bytes | None = None, check: bool = True, timeout: int
     if check and done.returncode != 0:
         raise AssertionError(f"{' '.join(args)} failed ({done.returncode}): {done.stderr.decode()[-2000:]}")
     return done.stdout.decode()
+
+
+def _require(binary: str, hint: str) -> str:
+    """The binary's path; skips without it, except in CI (env CI set), where that is a failure."""
+    path = shutil.which(binary)
+    if path is None:
+        if os.environ.get("CI"):
+            pytest.fail(f"{binary} is missing: {hint}")
+        pytest.skip(f"{binary} is not installed ({hint})")
+    return path
 
 
 def _docker_answers() -> str | None:
@@ -103,8 +114,20 @@ class Emu:
                 return props
             time.sleep(0.2)
 
-    def delete(self, name: str) -> None:
-        assert self.arm.call("DELETE", reg_path("rg1", name)).status_code in (200, 202, 204)
+    def delete(self, name: str, timeout: float = 60) -> None:
+        """DELETE answers 200 when done at once, else 202 + Location, followed here until the images are gone."""
+        response = self.arm.call("DELETE", reg_path("rg1", name))
+        assert response.status_code in (200, 202), response.text
+        if response.status_code == 202:
+            assert response.headers["Retry-After"] == "1"
+            assert self.arm.call("GET", reg_path("rg1", name)).json()["properties"]["provisioningState"] == "Deleting"
+            deadline = time.monotonic() + timeout
+            while (poll := self.arm.session.get(response.headers["Location"])).status_code == 202:
+                assert time.monotonic() < deadline, "the deletion never finished"
+                time.sleep(0.2)
+            assert poll.status_code == 200, poll.text
+        assert self.arm.call("GET", reg_path("rg1", name)).status_code == 404
+        assert self.arm.call("DELETE", reg_path("rg1", name)).status_code == 204
 
     def import_image(self, name: str, body: dict[str, Any], timeout: float = 120) -> dict[str, Any]:
         """Run importImage to its end: {} on success, else the operation's error."""
@@ -265,8 +288,7 @@ def _manifest_digest(url: str, repo: str, reference: str) -> str:
 
 
 def test_skopeo_oci_image_and_index_round_trip(emu: Emu, tmp_path: Path) -> None:
-    if shutil.which("skopeo") is None:
-        pytest.skip("skopeo is not installed")
+    _require("skopeo", "apt-get install skopeo")
     login = emu.create("skopeo001")["loginServer"]
     layout = tmp_path / "layout"
     _oci_layout(layout, ["amd64", "arm64"])
@@ -281,6 +303,7 @@ def test_skopeo_oci_image_and_index_round_trip(emu: Emu, tmp_path: Path) -> None
 
 
 def test_import_between_registries_modes_and_missing_source(emu: Emu, tmp_path: Path) -> None:
+    _require("skopeo", "apt-get install skopeo")
     source = emu.create("importsrc1")["loginServer"]
     target = emu.create("importdst1")["loginServer"]
     digest = push_new_image(source, "lib/app", "1.0")
@@ -323,15 +346,27 @@ def _free_port() -> int:
         return probe.getsockname()[1]
 
 
+PLAIN_USER, PLAIN_PASSWORD = "puller", "s3cret-pw"
+
+
+def _bcrypt(password: str) -> str:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        import crypt  # Python 3.11 still has it; the htpasswd file needs bcrypt
+
+        return crypt.crypt(password, crypt.mksalt(crypt.METHOD_BLOWFISH))
+
+
 @pytest.fixture
 def plain_registry(tmp_path: Path) -> Iterator[str]:
-    """Debian's registry binary served bare on a free port: a registry the emulator does not manage."""
-    binary = shutil.which("docker-registry") or "/usr/bin/docker-registry"
-    if not Path(binary).exists():
-        pytest.skip("docker-registry is not installed (scripts/build-registry-image installs it)")
+    """Debian's registry binary served bare on a free port, with basic auth: a registry the emulator does not
+    manage. The docker CLI is logged in to it for the test's pushes."""
+    binary = _require("docker-registry", "scripts/build-registry-image installs it")
     port = _free_port()
+    (tmp_path / "htpasswd").write_text(f"{PLAIN_USER}:{_bcrypt(PLAIN_PASSWORD)}\n")
     config = tmp_path / "config.yml"
     config.write_text(f"version: 0.1\nstorage:\n  filesystem:\n    rootdirectory: {tmp_path}/data\n"
+                      f"auth:\n  htpasswd:\n    realm: plain\n    path: {tmp_path}/htpasswd\n"
                       f"http:\n  addr: 127.0.0.1:{port}\n")
     process = subprocess.Popen([binary, "serve", str(config)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
@@ -343,8 +378,11 @@ def plain_registry(tmp_path: Path) -> Iterator[str]:
             except requests.RequestException:
                 assert time.monotonic() < deadline, "the plain registry did not start"
                 time.sleep(0.1)
+        _sh("docker", "login", f"localhost:{port}", "-u", PLAIN_USER, "--password-stdin",
+            input=PLAIN_PASSWORD.encode())
         yield f"localhost:{port}"
     finally:
+        _sh("docker", "logout", f"localhost:{port}", check=False)
         process.terminate()
         process.wait(timeout=10)
 
@@ -353,19 +391,46 @@ def test_import_from_a_plain_registry(emu: Emu, plain_registry: str) -> None:
     target = emu.create("importext1")["loginServer"]
     digest = push_new_image(plain_registry, "team/tool", "3")
     body = {"source": {"registryUri": plain_registry, "sourceImage": "team/tool:3",
-                       "credentials": {"username": "ignored", "password": "by-an-anonymous-registry"}},
+                       "credentials": {"username": PLAIN_USER, "password": PLAIN_PASSWORD}},
             "targetTags": ["tool:3"]}
     assert emu.import_image("importext1", body) == {}
     assert pulled_digest(f"{target}/tool:3") == digest
+    wrong = {**body, "source": {**body["source"], "credentials": {"username": PLAIN_USER, "password": "wrong"}}}
+    assert emu.import_image("importext1", {**wrong, "mode": "Force"})["code"] == "SourceAuthenticationFailed"
 
 
 def test_restart_keeps_registries_and_images(emu: Emu) -> None:
     login = emu.create("restart01")["loginServer"]
     digest = push_new_image(login, "kept")
+    container_id = _sh("docker", "inspect", "-f", "{{.Id}}", CONTAINER).strip()
     emu.restart()
     props = emu.wait("restart01")
     assert props["loginServer"] == login
+    assert _sh("docker", "inspect", "-f", "{{.Id}}", CONTAINER).strip() == container_id  # adopted, not replaced
     assert pulled_digest(f"{login}/kept:v1") == digest
+
+
+def _blob_stored(digest: str) -> bool:
+    hexa = digest.removeprefix("sha256:")
+    path = f"/var/lib/registry/docker/registry/v2/blobs/sha256/{hexa[:2]}/{hexa}/data"
+    return subprocess.run(["docker", "exec", CONTAINER, "/bin/sh", "-c", f"[ -f {path} ]"]).returncode == 0
+
+
+def test_garbage_collection_frees_deleted_blobs_and_keeps_indexes(emu: Emu, tmp_path: Path) -> None:
+    _require("skopeo", "apt-get install skopeo")
+    kept = emu.create("gckeep001")["loginServer"]
+    gone = emu.create("gcgone001")["loginServer"]
+    layout = tmp_path / "layout"
+    _oci_layout(layout, ["amd64", "arm64"])
+    _sh("skopeo", "copy", "--all", "--dest-tls-verify=false", f"oci:{layout}:multi", f"docker://{kept}/multi:1")
+    digest = push_new_image(gone, "doomed")
+    assert _blob_stored(digest)
+    emu.delete("gcgone001")
+    emu.server.emulator.dataplane.collect_garbage()
+    assert not _blob_stored(digest)
+    emu.wait("gckeep001")
+    # Every child of the untouched index survived (no --delete-untagged).
+    _sh("skopeo", "copy", "--all", "--src-tls-verify=false", f"docker://{kept}/multi:1", f"oci:{tmp_path}/back:x")
 
 
 def test_removed_container_comes_back(emu: Emu) -> None:

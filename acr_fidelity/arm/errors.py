@@ -121,11 +121,20 @@ CATALOGUE: dict[str, ErrorSpec] = {
     "ImportTargetRequired": ErrorSpec(
         400, "Give at least one target: 'targetTags' or 'untaggedTargetRepositories'."),
     "OperationNotFound": ErrorSpec(404, "The operation '{operationId}' was not found."),
+    # Failures of the data plane's work, reported by a failed operation (the message comes with them).
+    "TagAlreadyExists": ErrorSpec(409, "{message}"),
+    "SourceImageNotFound": ErrorSpec(404, "{message}"),
+    "SourceRegistryUnreachable": ErrorSpec(400, "{message}"),
+    "SourceAuthenticationFailed": ErrorSpec(401, "{message}"),
+    "UnsupportedManifest": ErrorSpec(400, "{message}"),
+    "InvalidTargetTag": ErrorSpec(400, "{message}"),
+    "ImportFailed": ErrorSpec(400, "{message}"),
+    "DataPlaneUnavailable": ErrorSpec(400, "{message}"),
 }
 
 
 def status_of(code: str) -> int:
-    """The HTTP status of a known code; 400 for a code only the data plane reports."""
+    """The HTTP status of a code; 400 for one the catalogue does not know."""
     spec = CATALOGUE.get(code)
     return spec.status if spec else 400
 

@@ -17,7 +17,10 @@ class DataPlane(Protocol):
         """Start making the registry usable; None once it is ready, else why it is not ("pending" while it works)."""
 
     def remove(self, registry_name: str) -> None:
-        """Drop everything the registry stored."""
+        """Drop everything the registry stored (possibly in the background)."""
+
+    def removing(self, registry_name: str) -> bool:
+        """Whether the removal `remove` started is still under way."""
 
     def import_image(self, registry_name: str, request: dict[str, Any]) -> None:
         """Copy an image into the registry as importImage describes it."""
@@ -49,6 +52,9 @@ class MockedDataPlane:
 
     def remove(self, registry_name: str) -> None:
         return None
+
+    def removing(self, registry_name: str) -> bool:
+        return False
 
     def import_image(self, registry_name: str, request: dict[str, Any]) -> None:
         return None

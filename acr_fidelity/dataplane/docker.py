@@ -131,6 +131,10 @@ class DockerDataPlane:
             self._removals.add(registry_name.lower())
             self._want()
 
+    def removing(self, registry_name: str) -> bool:
+        with self._lock:
+            return registry_name.lower() in self._removals
+
     def size_bytes(self, registry_name: str) -> int:
         container = self._running_container()
         if container is None:

@@ -59,11 +59,12 @@ class RegistryClient:
         of the same scope has primed the token)."""
         url = path if path.startswith("http") else self.base + path
         kwargs.setdefault("timeout", TIMEOUT)
-        response = self.session.request(method, url, headers=self._auth(scope, kwargs.pop("headers", {})), **kwargs)
+        headers = kwargs.pop("headers", {})
+        response = self.session.request(method, url, headers=self._auth(scope, headers), **kwargs)
         if response.status_code != 401 or not self._answer(response, scope):
             return response
         response.close()
-        return self.session.request(method, url, headers=self._auth(scope, {}), **kwargs)
+        return self.session.request(method, url, headers=self._auth(scope, headers), **kwargs)
 
     def _auth(self, scope: str, headers: dict[str, str]) -> dict[str, str]:
         headers = dict(headers)

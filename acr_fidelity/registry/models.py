@@ -191,7 +191,15 @@ class Backend:
 
     def find_registry(self, name: str) -> dict[str, Any] | None:
         """The registry of this name anywhere in the emulator (names are unique and case-insensitive)."""
-        return self.store.get("registry", name.lower())
+        return self._settled(self.store.get("registry", name.lower()))
+
+    def _settled(self, record: dict[str, Any] | None) -> dict[str, Any] | None:
+        """A registry whose deletion the data plane has finished is gone: drop it and end its operation."""
+        if record is None or record["provisioningState"] != "Deleting" or self.dataplane.removing(record["name"]):
+            return record
+        self.store.delete("registry", record["name"].lower())
+        self._finish_operation(record.get("deleteOperationId"), None)
+        return None
 
     def get_registry(self, subscription_id: str, resource_group: str, name: str) -> dict[str, Any]:
         record = self.find_registry(name)
@@ -210,8 +218,9 @@ class Backend:
         if resource_group is not None:
             self.get_resource_group(subscription_id, resource_group)
         out = []
-        for record in self.store.list("registry"):
-            if record["subscriptionId"].lower() != subscription_id.lower():
+        for stored in self.store.list("registry"):
+            record = self._settled(stored)
+            if record is None or record["subscriptionId"].lower() != subscription_id.lower():
                 continue
             if resource_group is not None and record["resourceGroup"].lower() != resource_group.lower():
                 continue
@@ -334,8 +343,9 @@ class Backend:
         self.store.put("registry", record["name"].lower(), record)
         return record
 
-    def delete_registry(self, subscription_id: str, resource_group: str, name: str) -> bool:
-        """False when there was nothing to delete (ARM answers 204 then)."""
+    def delete_registry(self, subscription_id: str, resource_group: str, name: str) -> dict[str, Any] | None | bool:
+        """False when there was nothing to delete (ARM answers 204), True when it is gone, or the operation to
+        follow while the data plane still removes the registry's images."""
         record = self.find_registry(name)
         if (
             record is None
@@ -343,9 +353,20 @@ class Backend:
             or record["resourceGroup"].lower() != resource_group.lower()
         ):
             return False
+        if record["provisioningState"] == "Deleting":
+            return self.store.get("operation", record["deleteOperationId"])
         self.dataplane.remove(record["name"])
-        self.store.delete("registry", name.lower())
-        return True
+        if not self.dataplane.removing(record["name"]):
+            self.store.delete("registry", name.lower())
+            return True
+        operation = {"id": f"registries-{uuid.uuid4()}", "kind": "delete", "status": "InProgress",
+                     "registry": record["name"].lower(), "location": record["location"], "error": None}
+        with self.store.transaction():
+            self.store.put("operation", operation["id"], operation)
+            record["provisioningState"] = "Deleting"
+            record["deleteOperationId"] = operation["id"]
+            self.store.put("registry", record["name"].lower(), record)
+        return operation
 
     # ---- registry actions ------------------------------------------------------------------------------------
 
@@ -439,11 +460,11 @@ class Backend:
         operation = self.store.get("operation", operation_id)
         if operation is None:
             raise DomainError("OperationNotFound", operationId=operation_id)
-        if operation["status"] == "InProgress" and operation["kind"] == "create":
-            record = self.find_registry(operation["registry"])
+        if operation["status"] == "InProgress" and operation["kind"] in ("create", "delete"):
+            record = self.find_registry(operation["registry"])  # settles a finished deletion
             if record is not None:
                 self._refresh(record)
-                operation = self.store.get("operation", operation_id) or operation
+            operation = self.store.get("operation", operation_id) or operation
         return operation
 
     # ---- generic resources -----------------------------------------------------------------------------------
