@@ -5,11 +5,16 @@ Runs in the tox env `azcli`, which installs azure-cli; elsewhere it skips unless
 
 from __future__ import annotations
 
+import io
 import json
 import os
+import random
+import re
 import shutil
 import subprocess
+import tarfile
 import time
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -38,32 +43,43 @@ class Az:
         return json.loads(self.run(*args, "--output", "json").stdout)
 
 
-@pytest.fixture
-def az(tmp_path: Path) -> Iterator[tuple[Az, RunningServer]]:
+def _az_env(server: RunningServer, config_dir: Path) -> dict[str, str]:
+    return {
+        **os.environ,
+        "AZURE_CONFIG_DIR": str(config_dir),
+        "REQUESTS_CA_BUNDLE": str(trust_bundle_for(server)),
+        "AZURE_CORE_INSTANCE_DISCOVERY": "false",  # otherwise MSAL asks the public cloud
+        "AZURE_CORE_COLLECT_TELEMETRY": "false",
+        "AZURE_CORE_SURVEY_MESSAGE": "false",
+        "AZURE_CORE_NO_COLOR": "true",
+    }
+
+
+def _require_az() -> None:
     if shutil.which("az") is None:
         if os.environ.get("CI"):
             pytest.fail("az is not installed: run this file through `tox -e azcli`")
         pytest.skip("az is not installed (tox -e azcli installs it)")
+
+
+def _sign_in(cli: Az, server: RunningServer, cloud: str = "AcrFidelityTest") -> Any:
+    url = server.https_url.replace("127.0.0.1", "localhost")
+    cli.run("cloud", "register", "--name", cloud, "--endpoint-resource-manager", url + "/")
+    cli.run("cloud", "set", "--name", cloud)
+    return cli.json("login", "--service-principal", "--username", "az-test-app", "--password", "s3cret",
+                    "--tenant", TENANT)
+
+
+@pytest.fixture
+def az(tmp_path: Path) -> Iterator[tuple[Az, RunningServer]]:
+    _require_az()
     with start() as server:
-        env = {
-            **os.environ,
-            "AZURE_CONFIG_DIR": str(tmp_path / "az"),
-            "REQUESTS_CA_BUNDLE": str(trust_bundle_for(server)),
-            "AZURE_CORE_INSTANCE_DISCOVERY": "false",  # otherwise MSAL asks the public cloud
-            "AZURE_CORE_COLLECT_TELEMETRY": "false",
-            "AZURE_CORE_SURVEY_MESSAGE": "false",
-            "AZURE_CORE_NO_COLOR": "true",
-        }
-        yield Az(env), server
+        yield Az(_az_env(server, tmp_path / "az")), server
 
 
 def test_az_acr_flow(az: tuple[Az, RunningServer]) -> None:
     cli, server = az
-    url = server.https_url.replace("127.0.0.1", "localhost")
-    cli.run("cloud", "register", "--name", "AcrFidelityTest", "--endpoint-resource-manager", url + "/")
-    cli.run("cloud", "set", "--name", "AcrFidelityTest")
-    accounts = cli.json("login", "--service-principal", "--username", "az-test-app", "--password", "s3cret",
-                        "--tenant", TENANT)
+    accounts = _sign_in(cli, server)
     assert accounts[0]["id"] == "00000000-0000-0000-0000-000000000000"
     assert cli.json("group", "create", "--name", "azgroup", "--location", "westus")["name"] == "azgroup"
 
@@ -130,3 +146,65 @@ def test_az_run_recorded_through_the_proxy_replays_at_full_fidelity(az: tuple[Az
     scored = [r for r in results if r.cls not in ("skipped", "unsupported")]
     assert len(scored) >= 8
     assert [(r.id, r.cls, [g.to_dict() for g in r.gaps]) for r in scored if r.cls not in GOOD] == []
+
+
+def _docker_problem() -> str | None:
+    if shutil.which("docker") is None:
+        return "no docker CLI"
+    done = subprocess.run(["docker", "info"], capture_output=True, timeout=30)
+    return None if done.returncode == 0 else "no Docker engine answers"
+
+
+def _sh(*args: str, stdin: bytes | None = None) -> str:
+    done = subprocess.run(args, input=stdin, capture_output=True, timeout=300)
+    assert done.returncode == 0, f"{' '.join(args)}: {done.stderr.decode()[-1500:]}"
+    return done.stdout.decode()
+
+
+def test_az_acr_import_between_emulator_registries_then_docker_pull(tmp_path: Path) -> None:
+    """With the data plane running: push into one registry, `az acr import` into another, pull the copy."""
+    _require_az()
+    if (problem := _docker_problem()) is not None:
+        if os.environ.get("CI"):
+            pytest.fail(f"{problem}: CI starts one with scripts/start-dockerd")
+        pytest.skip(problem)
+    namespace = f"aztest-{uuid.uuid4().hex[:8]}"
+    base_port = random.randrange(30000, 39000, 100)
+    pushed: list[str] = []
+    try:
+        with start(acr_mocked=False, acr_namespace=namespace, acr_base_port=base_port,
+                   acr_max_port=base_port + 99, state_dir=str(tmp_path / "state")) as server:
+            cli = Az(_az_env(server, tmp_path / "az"))
+            _sign_in(cli, server)
+            cli.run("group", "create", "--name", "dpgroup", "--location", "westus")
+            source = cli.json("acr", "create", "-n", "azsource01", "-g", "dpgroup", "--sku", "Basic")
+            target = cli.json("acr", "create", "-n", "aztarget01", "-g", "dpgroup", "--sku", "Basic")
+            assert source["provisioningState"] == target["provisioningState"] == "Succeeded"
+            assert source["loginServer"] == f"localhost:{base_port}/azsource01"
+
+            layer = io.BytesIO()
+            with tarfile.open(fileobj=layer, mode="w") as tar:
+                data = f"hello from {namespace}\n".encode()
+                info = tarfile.TarInfo("hello.txt")
+                info.size = len(data)
+                tar.addfile(info, io.BytesIO(data))
+            original = f"{source['loginServer']}/hello:1"
+            _sh("docker", "import", "-", original, stdin=layer.getvalue())
+            pushed.append(original)
+            push_log = _sh("docker", "push", original)
+            digest = re.search(r"digest: (sha256:[0-9a-f]{64})", push_log)
+            assert digest is not None
+
+            cli.run("acr", "import", "-n", "aztarget01", "--source", "hello:1", "-r", "azsource01",
+                    "--image", "copied/hello:1")
+            copy = f"{target['loginServer']}/copied/hello:1"
+            pushed.append(copy)
+            _sh("docker", "pull", copy)
+            repo_digests = json.loads(_sh("docker", "inspect", "--format", "{{json .RepoDigests}}", copy))
+            assert f"{target['loginServer']}/copied/hello@{digest.group(1)}" in repo_digests
+            usage = {row["name"]: row for row in cli.json("acr", "show-usage", "-n", "aztarget01")["value"]}
+            assert usage["Size"]["currentValue"] > 0
+    finally:
+        subprocess.run(["docker", "rmi", "-f", *pushed], capture_output=True)
+        subprocess.run(["docker", "rm", "-f", f"acr-fidelity-{namespace}-registry"], capture_output=True)
+        subprocess.run(["docker", "volume", "rm", "-f", f"acr-fidelity-{namespace}-storage"], capture_output=True)
