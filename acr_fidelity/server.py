@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import socket
-import threading
 from dataclasses import dataclass
 
 import tornado.httpserver
@@ -13,6 +12,7 @@ import tornado.netutil
 import tornado.web
 
 from acr_fidelity.arm.dispatcher import ArmDispatcher
+from acr_fidelity.background import BackgroundServer, start_background
 from acr_fidelity.config import Settings
 from acr_fidelity.emulator import Emulator, build_emulator
 from acr_fidelity.tls.server import DualProtocolServer
@@ -61,22 +61,14 @@ def serve(settings: Settings) -> None:
 class RunningServer:
     url: str  # http:// (or https:// when plain HTTP is off)
     emulator: Emulator
-    _loop: asyncio.AbstractEventLoop
-    _thread: threading.Thread
-    _server: tornado.httpserver.HTTPServer
+    background: BackgroundServer
 
     @property
     def https_url(self) -> str:
         return "https://" + self.url.split("://", 1)[1]
 
     def stop(self) -> None:
-        async def shutdown() -> None:
-            self._server.stop()
-            await self._server.close_all_connections()
-
-        asyncio.run_coroutine_threadsafe(shutdown(), self._loop).result(timeout=10)
-        self._loop.call_soon_threadsafe(self._loop.stop)
-        self._thread.join(timeout=10)
+        self.background.stop()
         self.emulator.close()
 
     def __enter__(self) -> RunningServer:
@@ -91,23 +83,6 @@ def start_in_thread(settings: Settings) -> RunningServer:
     emulator = build_emulator(settings)
     sockets = tornado.netutil.bind_sockets(settings.port, "127.0.0.1")
     port = sockets[0].getsockname()[1]
-    loop = asyncio.new_event_loop()
-    ready = threading.Event()
-    holder: dict[str, tornado.httpserver.HTTPServer] = {}
-
-    def run() -> None:
-        asyncio.set_event_loop(loop)
-
-        async def start() -> None:
-            holder["server"] = _listen(emulator, sockets)
-            ready.set()
-
-        loop.run_until_complete(start())
-        loop.run_forever()
-        loop.close()
-
-    thread = threading.Thread(target=run, name="acr-fidelity-server", daemon=True)
-    thread.start()
-    ready.wait(timeout=10)
+    background = start_background(lambda: _listen(emulator, sockets), "acr-fidelity-server")
     scheme = "http" if settings.http_enabled else "https"
-    return RunningServer(f"{scheme}://127.0.0.1:{port}", emulator, loop, thread, holder["server"])
+    return RunningServer(f"{scheme}://127.0.0.1:{port}", emulator, background)

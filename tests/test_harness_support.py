@@ -3,29 +3,18 @@
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 from typing import Any
 
-import pytest
 from vcr.persisters.filesystem import FilesystemPersister
 from vcr.request import Request
 from vcr.serializers import jsonserializer, yamlserializer
 
-SHARED = Path(__file__).resolve().parents[1].parent / "shared"
+from tests.conftest import shared_path as shared  # noqa: F401 - re-exported for the harness tests
+
 SUB = "00000000-0000-0000-0000-000000000000"
 ARM = "https://management.azure.com"
 REG = f"/subscriptions/{SUB}/resourceGroups/rg1/providers/Microsoft.ContainerRegistry/registries"
-
-
-def shared(*parts: str) -> Path:
-    """A path under ../shared; skip when absent, fail in CI (which always has it)."""
-    path = SHARED.joinpath(*parts)
-    if not path.exists():
-        if os.environ.get("CI"):
-            pytest.fail(f"{path} is missing: CI must have ../shared")
-        pytest.skip(f"{path} is absent")
-    return path
 
 
 def interaction(method: str, uri: str, status: int, body: Any = "", request_body: Any = None,

@@ -37,6 +37,16 @@ class Route:
         object.__setattr__(self, "pattern", re.compile(f"^{regex}$", re.IGNORECASE))
 
 
+def _open(operation_id: str, method: str, template: str, handler: Callable[[ArmRequest], ArmResponse]) -> Route:
+    """A row outside ARM's checks: no bearer token, api-version or provider registration."""
+    return Route(operation_id, method, template, handler, Versioning.NONE, auth=False, provider=False)
+
+
+def _generic(operation_id: str, method: str, template: str, handler: Callable[[ArmRequest], ArmResponse]) -> Route:
+    """A Microsoft.Resources row: any api-version, and served even when the ACR provider is disabled."""
+    return Route(operation_id, method, template, handler, Versioning.ANY, provider=False)
+
+
 SUB = "/subscriptions/{subscriptionId}"
 RG = SUB + "/resourceGroups/{resourceGroupName}"
 ACR = "/providers/Microsoft.ContainerRegistry"
@@ -59,43 +69,31 @@ ROUTES: tuple[Route, ...] = (
           Versioning.ANY),
     Route("Registries_OperationResult", "GET", SUB + ACR + "/locations/{location}/operationResults/{operationId}",
           operations.result, Versioning.ANY),
-    Route("Subscriptions_List", "GET", "/subscriptions", resources.list_subscriptions, Versioning.ANY,
-          provider=False),
-    Route("Subscriptions_Get", "GET", SUB, resources.get_subscription, Versioning.ANY, provider=False),
-    Route("ResourceGroups_List", "GET", SUB + "/resourceGroups", resources.list_resource_groups, Versioning.ANY,
-          provider=False),
-    Route("ResourceGroups_CreateOrUpdate", "PUT", RG, resources.put_resource_group, Versioning.ANY, provider=False),
-    Route("ResourceGroups_Get", "GET", RG, resources.get_resource_group, Versioning.ANY, provider=False),
-    Route("ResourceGroups_CheckExistence", "HEAD", RG, resources.head_resource_group, Versioning.ANY,
-          provider=False),
-    Route("ResourceGroups_Update", "PATCH", RG, resources.patch_resource_group, Versioning.ANY, provider=False),
-    Route("ResourceGroups_Delete", "DELETE", RG, resources.delete_resource_group, Versioning.ANY, provider=False),
-    Route("ResourceGroups_OperationResult", "GET", SUB + "/operationresults/{operationId}",
-          resources.group_operation_result, Versioning.ANY, provider=False),
-    Route("Resources_List", "GET", SUB + "/resources", resources.list_resources, Versioning.ANY, provider=False),
-    Route("Metadata_Endpoints", "GET", "/metadata/endpoints", metadata.endpoints, Versioning.NONE, auth=False,
-          provider=False),
+    _generic("Subscriptions_List", "GET", "/subscriptions", resources.list_subscriptions),
+    _generic("Subscriptions_Get", "GET", SUB, resources.get_subscription),
+    _generic("ResourceGroups_List", "GET", SUB + "/resourceGroups", resources.list_resource_groups),
+    _generic("ResourceGroups_CreateOrUpdate", "PUT", RG, resources.put_resource_group),
+    _generic("ResourceGroups_Get", "GET", RG, resources.get_resource_group),
+    _generic("ResourceGroups_CheckExistence", "HEAD", RG, resources.head_resource_group),
+    _generic("ResourceGroups_Update", "PATCH", RG, resources.patch_resource_group),
+    _generic("ResourceGroups_Delete", "DELETE", RG, resources.delete_resource_group),
+    _generic("ResourceGroups_OperationResult", "GET", SUB + "/operationresults/{operationId}",
+             resources.group_operation_result),
+    _generic("Resources_List", "GET", SUB + "/resources", resources.list_resources),
+    _open("Metadata_Endpoints", "GET", "/metadata/endpoints", metadata.endpoints),
     # Entra ID (login.microsoftonline.com's part): no ARM auth, api-version or provider check.
-    Route("Identity_OpenIdConfiguration", "GET", "/{tenant}/v2.0/.well-known/openid-configuration",
-          identity.openid_configuration, Versioning.NONE, auth=False, provider=False),
-    Route("Identity_OpenIdConfigurationV1", "GET", "/{tenant}/.well-known/openid-configuration",
-          identity.openid_configuration, Versioning.NONE, auth=False, provider=False),
-    Route("Identity_InstanceDiscovery", "GET", "/common/discovery/instance", identity.instance_discovery,
-          Versioning.NONE, auth=False, provider=False),
-    Route("Identity_Keys", "GET", "/{tenant}/discovery/v2.0/keys", identity.keys, Versioning.NONE, auth=False,
-          provider=False),
-    Route("Identity_KeysV1", "GET", "/{tenant}/discovery/keys", identity.keys, Versioning.NONE, auth=False,
-          provider=False),
-    Route("Identity_Token", "POST", "/{tenant}/oauth2/v2.0/token", identity.token, Versioning.NONE, auth=False,
-          provider=False),
-    Route("Identity_TokenV1", "POST", "/{tenant}/oauth2/token", identity.token, Versioning.NONE, auth=False,
-          provider=False),
-    Route("Identity_ManagedIdentity", "GET", "/metadata/identity/oauth2/token", identity.managed_identity,
-          Versioning.NONE, auth=False, provider=False),
-    Route("Emulator_Health", "GET", "/_emulator/health", emulator.health, Versioning.NONE, auth=False,
-          provider=False),
-    Route("Emulator_Certificate", "GET", "/_emulator/cert", emulator.certificate, Versioning.NONE, auth=False,
-          provider=False),
+    _open("Identity_OpenIdConfiguration", "GET", "/{tenant}/v2.0/.well-known/openid-configuration",
+          identity.openid_configuration),
+    _open("Identity_OpenIdConfigurationV1", "GET", "/{tenant}/.well-known/openid-configuration",
+          identity.openid_configuration),
+    _open("Identity_InstanceDiscovery", "GET", "/common/discovery/instance", identity.instance_discovery),
+    _open("Identity_Keys", "GET", "/{tenant}/discovery/v2.0/keys", identity.keys),
+    _open("Identity_KeysV1", "GET", "/{tenant}/discovery/keys", identity.keys),
+    _open("Identity_Token", "POST", "/{tenant}/oauth2/v2.0/token", identity.token),
+    _open("Identity_TokenV1", "POST", "/{tenant}/oauth2/token", identity.token),
+    _open("Identity_ManagedIdentity", "GET", "/metadata/identity/oauth2/token", identity.managed_identity),
+    _open("Emulator_Health", "GET", "/_emulator/health", emulator.health),
+    _open("Emulator_Certificate", "GET", "/_emulator/cert", emulator.certificate),
 )
 
 

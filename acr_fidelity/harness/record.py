@@ -23,6 +23,7 @@ from vcr.persisters.filesystem import FilesystemPersister
 from vcr.request import Request
 from vcr.serializers import jsonserializer, yamlserializer
 
+from acr_fidelity.background import BackgroundServer, start_background
 from acr_fidelity.harness.sanitize import scrub_body, scrub_headers, scrub_text
 from acr_fidelity.tls.server import DualProtocolServer
 
@@ -126,18 +127,10 @@ def _server(recorder: Recorder, tls: ssl.SSLContext | None) -> tornado.httpserve
 class RunningProxy:
     url: str
     recorder: Recorder
-    _loop: asyncio.AbstractEventLoop
-    _thread: threading.Thread
-    _server: tornado.httpserver.HTTPServer
+    background: BackgroundServer
 
     def stop(self) -> None:
-        async def shutdown() -> None:
-            self._server.stop()
-            await self._server.close_all_connections()
-
-        asyncio.run_coroutine_threadsafe(shutdown(), self._loop).result(timeout=10)
-        self._loop.call_soon_threadsafe(self._loop.stop)
-        self._thread.join(timeout=10)
+        self.background.stop()
         with self.recorder.lock:
             self.recorder.save()
 
@@ -159,26 +152,13 @@ def start_proxy_in_thread(upstream: str, out: Path, port: int = 0, host: str = "
     """The proxy on a background thread (port 0 picks one): for tests and embedding."""
     recorder = Recorder(upstream, Path(out), ca_certs)
     sockets, url = _bind(port, host)
-    loop = asyncio.new_event_loop()
-    ready = threading.Event()
-    holder: dict[str, tornado.httpserver.HTTPServer] = {}
 
-    def run() -> None:
-        asyncio.set_event_loop(loop)
+    def build() -> tornado.httpserver.HTTPServer:
+        server = _server(recorder, tls)
+        server.add_sockets(sockets)
+        return server
 
-        async def start() -> None:
-            holder["server"] = _server(recorder, tls)
-            holder["server"].add_sockets(sockets)
-            ready.set()
-
-        loop.run_until_complete(start())
-        loop.run_forever()
-        loop.close()
-
-    thread = threading.Thread(target=run, name="acr-fidelity-recorder", daemon=True)
-    thread.start()
-    ready.wait(timeout=10)
-    return RunningProxy(url, recorder, loop, thread, holder["server"])
+    return RunningProxy(url, recorder, start_background(build, "acr-fidelity-recorder"))
 
 
 def serve_proxy(upstream: str, out: Path, port: int, host: str = "127.0.0.1", tls: ssl.SSLContext | None = None,
