@@ -15,7 +15,7 @@ from azure.core.pipeline.policies import SansIOHTTPPolicy
 from acr_fidelity.server import RunningServer
 from tests.conftest import SUBSCRIPTION, Arm, trust_bundle_for
 
-mgmt = pytest.importorskip("azure.mgmt.containerregistry")
+models = pytest.importorskip("azure.mgmt.containerregistry.models")
 identity = pytest.importorskip("azure.identity")
 
 # SDK major.minor -> the api-version it sends for registries (measured; ../shared/README.md)
@@ -40,7 +40,6 @@ def test_sdk_lifecycle_over_https(server: RunningServer, arm: Arm, monkeypatch: 
                                                  disable_instance_discovery=True)
     seen = _SeenVersions()
     client = ContainerRegistryManagementClient(credential, SUBSCRIPTION, base_url=base, per_call_policies=[seen])
-    models = mgmt.models
     arm.group("sdkgroup")
 
     assert client.registries.check_name_availability({"name": "sdkreg01",
