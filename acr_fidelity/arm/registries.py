@@ -91,3 +91,8 @@ def check_name_availability(request: ArmRequest) -> ArmResponse:
         request.json(), request.api_version, request.params["subscriptionId"]
     )
     return ArmResponse(200, answer)
+
+
+def list_replications(request: ArmRequest) -> ArmResponse:
+    request.emulator.backend.get_registry(*_where(request))  # 404 for a registry that does not exist
+    return ArmResponse(200, {"value": []})

@@ -88,3 +88,12 @@ def list_resources(request: ArmRequest) -> ArmResponse:
     filters = _filters(request.query.get("$filter", ""))
     records = request.emulator.backend.list_resources(request.params["subscriptionId"], filters)
     return page(request, [render_generic_resource(r) for r in records])
+
+
+def list_group_resources(request: ArmRequest) -> ArmResponse:
+    """What a group holds (Terraform reads it before deleting one)."""
+    subscription, group = _group_args(request)
+    request.emulator.backend.get_resource_group(subscription, group)
+    filters = {**_filters(request.query.get("$filter", "")), "resourcegroup": group}
+    records = request.emulator.backend.list_resources(subscription, filters)
+    return page(request, [render_generic_resource(r) for r in records])

@@ -65,6 +65,8 @@ ROUTES: tuple[Route, ...] = (
     Route("Registries_ImportImage", "POST", REG + "/importImage", registries.import_image),
     Route("Registries_CheckNameAvailability", "POST", SUB + ACR + "/checkNameAvailability",
           registries.check_name_availability),
+    # Replications are not emulated: a registry has none, which is what Terraform's read asks.
+    Route("Replications_List", "GET", REG + "/replications", registries.list_replications),
     Route("Registries_OperationStatus", "GET", REG + "/operationStatuses/{operationId}", operations.status,
           Versioning.ANY),
     Route("Registries_OperationResult", "GET", SUB + ACR + "/locations/{location}/operationResults/{operationId}",
@@ -80,6 +82,7 @@ ROUTES: tuple[Route, ...] = (
     _generic("ResourceGroups_OperationResult", "GET", SUB + "/operationresults/{operationId}",
              resources.group_operation_result),
     _generic("Resources_List", "GET", SUB + "/resources", resources.list_resources),
+    _generic("Resources_ListByResourceGroup", "GET", RG + "/resources", resources.list_group_resources),
     _open("Metadata_Endpoints", "GET", "/metadata/endpoints", metadata.endpoints),
     # Entra ID (login.microsoftonline.com's part): no ARM auth, api-version or provider check.
     _open("Identity_OpenIdConfiguration", "GET", "/{tenant}/v2.0/.well-known/openid-configuration",
