@@ -468,3 +468,33 @@ def test_missing_image_fails_the_registry_with_the_remedy() -> None:
         plane = arm.call("GET", "/_emulator/health", version=None).json()["acr"]["dataPlane"]
         assert "acr-fidelity-absent:none" in plane["error"] and "scripts/build-registry-image" in plane["error"]
         assert arm.call("GET", reg_path("rg1", "noimage01")).status_code == 200  # the management plane still works
+
+
+def test_host_networking_serves_push_and_pull() -> None:
+    """An engine started with --bridge=none only runs host-network containers: the registry binds the port itself."""
+    namespace = f"{NAMESPACE}-host"
+    port_base = BASE_PORT + 60
+    settings = load_settings(env={}, overrides={
+        "port": 0, "acr_mocked": False, "acr_namespace": namespace, "acr_base_port": port_base,
+        "acr_max_port": BASE_PORT + 79, "acr_health_interval": 1, "acr_network": "host",
+    })
+    try:
+        with start_in_thread(settings) as server:
+            arm = Arm(server.url)
+            arm.group()
+            assert arm.registry("hostnet01").status_code == 201
+            deadline = time.monotonic() + 60
+            while (props := arm.call("GET", reg_path("rg1", "hostnet01")).json()["properties"])[
+                    "provisioningState"] == "Creating":
+                assert time.monotonic() < deadline
+                time.sleep(0.2)
+            assert props["provisioningState"] == "Succeeded", props
+            mode = _sh("docker", "inspect", "-f", "{{.HostConfig.NetworkMode}}", f"acr-fidelity-{namespace}-registry")
+            assert mode.strip() == "host"
+            health = arm.call("GET", "/_emulator/health", version=None).json()["acr"]["dataPlane"]
+            assert health["network"] == "host"
+            digest = push_new_image(props["loginServer"], "hello")
+            assert pulled_digest(f"{props['loginServer']}/hello:v1") == digest
+    finally:
+        _sh("docker", "rm", "-f", f"acr-fidelity-{namespace}-registry", check=False)
+        _sh("docker", "volume", "rm", "-f", f"acr-fidelity-{namespace}-storage", check=False)

@@ -88,6 +88,7 @@ class DockerDataPlane:
         self.ports = range(settings.acr_base_port, settings.acr_max_port + 1)
         self.interval = settings.acr_health_interval
         self.keep_container = settings.acr_keep_container
+        self.host_network = _host_network(settings.acr_network, client)
         self.container_name = f"acr-fidelity-{self.namespace}-registry"
         self.volume_name = f"acr-fidelity-{self.namespace}-storage"
         self.labels = {LABEL_MANAGED: "true", LABEL_NAMESPACE: self.namespace}
@@ -172,6 +173,7 @@ class DockerDataPlane:
                 "volume": self.volume_name,
                 "image": self.image,
                 "port": self._port,
+                "network": "host" if self.host_network else "bridge",
                 "pendingRemovals": sorted(self._removals),
             }
 
@@ -333,19 +335,25 @@ class DockerDataPlane:
             if not port_is_free(port):
                 continue
             try:
+                environment = {
+                    "REGISTRY_STORAGE_DELETE_ENABLED": "true",
+                    # Off: removed repositories must stop answering at once (see module docstring).
+                    "REGISTRY_STORAGE_CACHE_BLOBDESCRIPTOR": "none",
+                    # Stable across restarts, so interrupted uploads resume.
+                    "REGISTRY_HTTP_SECRET": f"acr-fidelity-{self.namespace}",
+                }
+                # Without a bridge the registry binds the host port itself; with one, Docker publishes 5000.
+                network: dict[str, Any] = (
+                    {"network_mode": "host"} if self.host_network else {"ports": {"5000/tcp": port}})
+                if self.host_network:
+                    environment["REGISTRY_HTTP_ADDR"] = f":{port}"
                 container = self.client.containers.run(
                     self.image, name=self.container_name, detach=True,
                     labels={**self.labels, LABEL_PORT: str(port)},
-                    environment={
-                        "REGISTRY_STORAGE_DELETE_ENABLED": "true",
-                        # Off: removed repositories must stop answering at once (see module docstring).
-                        "REGISTRY_STORAGE_CACHE_BLOBDESCRIPTOR": "none",
-                        # Stable across restarts, so interrupted uploads resume.
-                        "REGISTRY_HTTP_SECRET": f"acr-fidelity-{self.namespace}",
-                    },
-                    ports={"5000/tcp": port},
+                    environment=environment,
                     volumes={self.volume_name: {"bind": STORAGE, "mode": "rw"}},
                     restart_policy={"Name": "unless-stopped"},
+                    **network,
                 )
             except docker.errors.APIError as exc:
                 if "port is already allocated" in str(exc) or "address already in use" in str(exc):
@@ -490,8 +498,22 @@ class DockerDataPlane:
             time.sleep(0.2)
 
 
+def _host_network(choice: str, client: docker.DockerClient) -> bool:
+    """Host networking when asked, or (auto) when the engine has no bridge network (dockerd --bridge=none)."""
+    if choice != "auto":
+        return choice == "host"
+    try:
+        return not client.networks.list(names=["bridge"])
+    except docker.errors.DockerException:
+        return False
+
+
 def _published_port(container: Container, configured: bool = False) -> int | None:
-    """The host port of 5000/tcp: as running (NetworkSettings) or as created (HostConfig, for stopped ones)."""
+    """The host port of 5000/tcp: as running (NetworkSettings) or as created (HostConfig, for stopped ones); on
+    the host network, the port the container was made to listen on (its label)."""
+    if (container.attrs.get("HostConfig") or {}).get("NetworkMode") == "host":
+        label = container.labels.get(LABEL_PORT)
+        return int(label) if label and label.isdigit() else None
     if configured:
         bindings = (container.attrs.get("HostConfig") or {}).get("PortBindings") or {}
     else:
