@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from acr_fidelity.config import Settings
 from acr_fidelity.dataplane import DataPlane, MockedDataPlane
-from acr_fidelity.identity.tokens import TokenIssuer, load_or_create_key
+from acr_fidelity.identity.tokens import TokenIssuer
 from acr_fidelity.registry.models import Backend
 from acr_fidelity.registry.versions import VersionTable, load_table
 from acr_fidelity.state.store import Store
@@ -81,5 +81,5 @@ def build_emulator(settings: Settings) -> Emulator:
             certificate = CertificatePair(settings.tls_cert_file, settings.tls_key_file)
         else:
             certificate = ensure_certificate(keys_dir, [settings.hostname])
-    identity = TokenIssuer(load_or_create_key(keys_dir), settings.service_principals, settings.tenant_id)
+    identity = TokenIssuer(keys_dir, settings.service_principals, settings.tenant_id)
     return Emulator(settings, store, table, dataplane, backend, workers, certificate, identity)

@@ -197,7 +197,9 @@ def emulator_target(target: str | None) -> Iterator[str]:
     from acr_fidelity.server import start_in_thread
 
     with _quiet_tornado():  # stop() joins the server thread, so its last log line is still silenced
-        server = start_in_thread(load_settings(env={}, overrides={"port": 0, "acr_mocked": True}))
+        # Plain HTTP: replay needs no certificate, and a fresh emulator per cassette starts faster without one.
+        server = start_in_thread(load_settings(env={}, overrides={"port": 0, "acr_mocked": True,
+                                                                 "https_enabled": False}))
         try:
             yield server.url
         finally:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 import time
@@ -75,9 +76,14 @@ def _stable_uuid(*parts: str) -> str:
 
 @dataclass
 class TokenIssuer:
-    key: rsa.RSAPrivateKey
+    keys_dir: Path
     principals: tuple[dict[str, str], ...]
     default_tenant: str
+
+    @functools.cached_property
+    def key(self) -> rsa.RSAPrivateKey:
+        """Loaded (or made) at first use: loading checks the key, which costs more than a whole emulator start."""
+        return load_or_create_key(self.keys_dir)
 
     @property
     def kid(self) -> str:
