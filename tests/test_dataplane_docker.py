@@ -498,3 +498,17 @@ def test_host_networking_serves_push_and_pull() -> None:
     finally:
         _sh("docker", "rm", "-f", f"acr-fidelity-{namespace}-registry", check=False)
         _sh("docker", "volume", "rm", "-f", f"acr-fidelity-{namespace}-storage", check=False)
+
+
+def test_oras_pushes_and_pulls_an_artifact(emu: Emu, tmp_path: Path) -> None:
+    """An OCI artifact (not an image) through oras-py, the way OCI tools use a registry."""
+    oras_client = pytest.importorskip("oras.client")
+    login_server = emu.create("orasreg01")["loginServer"]
+    source = tmp_path / "notes.txt"
+    source.write_text(f"artifact of {NAMESPACE}\n")
+    client = oras_client.OrasClient(insecure=True)  # the data plane speaks plain HTTP on localhost
+    target = f"{login_server.replace('localhost', '127.0.0.1')}/docs/notes:v1"
+    client.push(files=[str(source)], target=target, disable_path_validation=True)
+    pulled = client.pull(target=target, outdir=str(tmp_path / "out"))
+    assert [Path(p).read_text() for p in pulled] == [source.read_text()]
+    assert "orasreg01/docs/notes" in _catalog(login_server)
