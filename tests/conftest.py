@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -31,6 +33,7 @@ def shared_path(*parts: str) -> Path:
 
 # One certificate and signing key for the whole test run, outside the user's own config directory.
 KEYS_DIR = Path(tempfile.mkdtemp(prefix="acr-fidelity-test-keys-"))
+atexit.register(shutil.rmtree, KEYS_DIR, ignore_errors=True)
 
 
 def start(**overrides: Any) -> RunningServer:
