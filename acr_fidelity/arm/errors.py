@@ -30,8 +30,6 @@ CATALOGUE: dict[str, ErrorSpec] = {
         "No registered resource provider found for location '{location}' and API version '{apiVersion}' for type "
         "'registries'. The supported api-versions are '{supported}'. The supported locations are '{locations}'.",
         False),
-    "InvalidApiVersionParameter": ErrorSpec(
-        400, "The api-version '{apiVersion}' is invalid. The supported versions are '{supported}'.", False),
     "AuthenticationFailed": ErrorSpec(401, "Authentication failed. The 'Authorization' header is missing.", False),
     "InvalidAuthenticationTokenFormat": ErrorSpec(
         401, "The 'Authorization' header is not a bearer token: expected 'Bearer <access token>'.", False),
