@@ -262,7 +262,7 @@ class Backend:
             raise DomainError("ClassicSkuDeprecated")
         if not NAME_RE.match(name):
             raise DomainError("InvalidRegistryName", name=name)
-        sku = _sku(body, required=True)
+        sku = _sku(body)
         location_given = body.get("location")
         if not isinstance(location_given, str) or not location_given:
             raise DomainError("LocationRequired")
@@ -333,7 +333,7 @@ class Backend:
         _check_create_only(record, properties)
         now = datetime.now(UTC)
         if "sku" in body:
-            record["sku"] = _sku(body, required=True)
+            record["sku"] = _sku(body)
         if "tags" in body:
             record["tags"] = _tags(body["tags"])
         if "identity" in body:
@@ -506,10 +506,8 @@ def _tags(value: Any) -> dict[str, str]:
     return dict(value)
 
 
-def _sku(body: dict[str, Any], required: bool) -> str:
+def _sku(body: dict[str, Any]) -> str:
     sku = body.get("sku")
-    if sku is None and not required:
-        return ""
     if not isinstance(sku, dict) or not isinstance(sku.get("name"), str):
         raise DomainError("SkuRequired")
     name = sku["name"]
