@@ -450,6 +450,15 @@ def test_removed_container_comes_back(emu: Emu) -> None:
     push_new_image(login, "after")
 
 
+def _settled(arm: Arm, name: str, timeout: float = 60) -> dict[str, Any]:
+    """The registry's properties once it has left Creating."""
+    deadline = time.monotonic() + timeout
+    while (props := arm.call("GET", reg_path("rg1", name)).json()["properties"])["provisioningState"] == "Creating":
+        assert time.monotonic() < deadline, f"{name} stayed Creating"
+        time.sleep(0.2)
+    return props
+
+
 def test_missing_image_fails_the_registry_with_the_remedy() -> None:
     settings = load_settings(env={}, overrides={
         "port": 0, "acr_mocked": False, "acr_namespace": f"{NAMESPACE}-noimage", "acr_base_port": BASE_PORT + 50,
@@ -459,12 +468,7 @@ def test_missing_image_fails_the_registry_with_the_remedy() -> None:
         arm = Arm(server.url)
         arm.group()
         assert arm.registry("noimage01").status_code == 201
-        deadline = time.monotonic() + 60
-        while (props := arm.call("GET", reg_path("rg1", "noimage01")).json()["properties"])[
-                "provisioningState"] == "Creating":
-            assert time.monotonic() < deadline
-            time.sleep(0.2)
-        assert props["provisioningState"] == "Failed"
+        assert _settled(arm, "noimage01")["provisioningState"] == "Failed"
         plane = arm.call("GET", "/_emulator/health", version=None).json()["acr"]["dataPlane"]
         assert "acr-fidelity-absent:none" in plane["error"] and "scripts/build-registry-image" in plane["error"]
         assert arm.call("GET", reg_path("rg1", "noimage01")).status_code == 200  # the management plane still works
@@ -483,11 +487,7 @@ def test_host_networking_serves_push_and_pull() -> None:
             arm = Arm(server.url)
             arm.group()
             assert arm.registry("hostnet01").status_code == 201
-            deadline = time.monotonic() + 60
-            while (props := arm.call("GET", reg_path("rg1", "hostnet01")).json()["properties"])[
-                    "provisioningState"] == "Creating":
-                assert time.monotonic() < deadline
-                time.sleep(0.2)
+            props = _settled(arm, "hostnet01")
             assert props["provisioningState"] == "Succeeded", props
             mode = _sh("docker", "inspect", "-f", "{{.HostConfig.NetworkMode}}", f"acr-fidelity-{namespace}-registry")
             assert mode.strip() == "host"
