@@ -149,26 +149,29 @@ def load_cassette(path: str | Path, root: Path | None = None) -> Cassette:
     return cassette
 
 
-def is_spec_example(path: Path) -> bool:
-    """An x-ms-examples file (`{"parameters", "responses"}`), not a JSON cassette."""
-    if path.suffix.lower() != ".json":
-        return False
+def _json_kind(path: Path) -> str | None:
+    """What a JSON file holds: "cassette" (`interactions`), "example" (`{"parameters", "responses"}`), "other";
+    None when it cannot be read as JSON."""
     try:
         doc = json.loads(path.read_text())
     except (OSError, ValueError):
-        return False
-    return isinstance(doc, dict) and "parameters" in doc and "responses" in doc and "interactions" not in doc
+        return None
+    if not isinstance(doc, dict):
+        return "other"
+    if "interactions" in doc:
+        return "cassette"
+    return "example" if "parameters" in doc and "responses" in doc else "other"
+
+
+def is_spec_example(path: Path) -> bool:
+    """An x-ms-examples file, not a JSON cassette."""
+    return path.suffix.lower() == ".json" and _json_kind(path) == "example"
 
 
 def is_cassette_or_example(path: Path) -> bool:
-    """YAML files are taken as cassettes; a JSON file must be a cassette (`interactions`) or an example."""
-    if path.suffix.lower() != ".json":
-        return True
-    try:
-        doc = json.loads(path.read_text())
-    except (OSError, ValueError):
-        return True  # let the loader report what is wrong with it
-    return isinstance(doc, dict) and ("interactions" in doc or ("parameters" in doc and "responses" in doc))
+    """YAML files are taken as cassettes; a JSON file must be a cassette or an example (unreadable ones pass, so
+    the loader reports what is wrong with them)."""
+    return path.suffix.lower() != ".json" or _json_kind(path) in (None, "cassette", "example")
 
 
 def discover(paths: Iterable[str | Path]) -> Iterator[tuple[Path, Path]]:
