@@ -25,9 +25,9 @@ class Emulator:
     table: VersionTable
     dataplane: DataPlane
     backend: Backend
+    identity: TokenIssuer
     workers: ThreadPoolExecutor | None = None
     certificate: CertificatePair | None = None  # None when HTTPS is off
-    identity: TokenIssuer | None = None
 
     def close(self) -> None:
         if self.workers is not None:
@@ -82,4 +82,4 @@ def build_emulator(settings: Settings) -> Emulator:
         else:
             certificate = ensure_certificate(keys_dir, [settings.hostname])
     identity = TokenIssuer(keys_dir, settings.service_principals, settings.tenant_id)
-    return Emulator(settings, store, table, dataplane, backend, workers, certificate, identity)
+    return Emulator(settings, store, table, dataplane, backend, identity, workers, certificate)

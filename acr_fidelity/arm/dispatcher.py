@@ -74,7 +74,7 @@ class ArmDispatcher(tornado.web.RequestHandler):
                 raise ArmError("AuthenticationFailed")
             if not authorization.startswith("Bearer ") or not authorization[7:].strip():
                 raise ArmError("InvalidAuthenticationTokenFormat")
-            if settings.verify_tokens and self.emulator.identity is not None:
+            if settings.verify_tokens:
                 try:
                     self.emulator.identity.verify(authorization[7:].strip())
                 except TokenRejected as exc:
