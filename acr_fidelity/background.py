@@ -14,29 +14,30 @@ import tornado.httpserver
 class BackgroundServer:
     loop: asyncio.AbstractEventLoop
     thread: threading.Thread
-    server: tornado.httpserver.HTTPServer
+    servers: list[tornado.httpserver.HTTPServer]
 
     def stop(self) -> None:
         async def shutdown() -> None:
-            self.server.stop()
-            await self.server.close_all_connections()
+            for server in self.servers:
+                server.stop()
+                await server.close_all_connections()
 
         asyncio.run_coroutine_threadsafe(shutdown(), self.loop).result(timeout=10)
         self.loop.call_soon_threadsafe(self.loop.stop)
         self.thread.join(timeout=10)
 
 
-def start_background(build: Callable[[], tornado.httpserver.HTTPServer], name: str) -> BackgroundServer:
-    """Run `build` (which makes the server and adds its sockets) on a new loop in a daemon thread."""
+def start_background(build: Callable[[], list[tornado.httpserver.HTTPServer]], name: str) -> BackgroundServer:
+    """Run `build` (which makes the servers and adds their sockets) on a new loop in a daemon thread."""
     loop = asyncio.new_event_loop()
     ready = threading.Event()
-    holder: dict[str, tornado.httpserver.HTTPServer] = {}
+    holder: dict[str, list[tornado.httpserver.HTTPServer]] = {}
 
     def run() -> None:
         asyncio.set_event_loop(loop)
 
         async def start() -> None:
-            holder["server"] = build()
+            holder["servers"] = build()
             ready.set()
 
         loop.run_until_complete(start())
@@ -47,4 +48,4 @@ def start_background(build: Callable[[], tornado.httpserver.HTTPServer], name: s
     thread.start()
     if not ready.wait(timeout=10):
         raise RuntimeError(f"{name} did not start")
-    return BackgroundServer(loop, thread, holder["server"])
+    return BackgroundServer(loop, thread, holder["servers"])

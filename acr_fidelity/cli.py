@@ -77,7 +77,7 @@ az login --service-principal --username acr-fidelity-app --password acr-fidelity
 def _cmd_dataplane(args: argparse.Namespace) -> int:
     from acr_fidelity.dataplane.docker import connect
 
-    plane = connect(_settings_from(args))
+    plane = connect(_settings_from(args), 0)  # maintenance only: no front door
     if isinstance(plane, str):
         print(f"acr-fidelity: {plane}", file=sys.stderr)
         return 1

@@ -8,7 +8,7 @@ The ACR keys and variables are those of floci-az's ACR service, so its configura
         acr: {enabled, mocked, default-image, base-port, max-port}
     acr-fidelity: {host, port, state-dir, require-auth, page-size, max-body-bytes, http, https, hostname,
                    config-dir, tls: {cert-file, key-file}, identity: {verify-tokens, service-principals}, ...,
-                   acr: {login-host, namespace, keep-container, health-interval, network}}
+                   acr: {login-host, namespace, keep-container, health-interval, network, auth}}
 """
 
 from __future__ import annotations
@@ -49,6 +49,9 @@ class Settings:
     # How the container is networked: bridge (a published port), host (the registry binds the port itself: for
     # engines started without a bridge), or auto (host when the engine has no bridge network).
     acr_network: str = "auto"
+    # Data-plane auth: anonymous (no credentials needed; credentials given must be right) or enforced (Azure's:
+    # every request needs a token that covers it).
+    acr_auth: str = "anonymous"
     # ARM behaviour
     require_auth: bool = True
     page_size: int = 100
@@ -99,6 +102,7 @@ _KEYS: dict[str, tuple[tuple[str, ...], str]] = {
     "acr_keep_container": (("acr-fidelity", "acr", "keep-container"), "ACR_FIDELITY_ACR_KEEP_CONTAINER"),
     "acr_health_interval": (("acr-fidelity", "acr", "health-interval"), "ACR_FIDELITY_ACR_HEALTH_INTERVAL"),
     "acr_network": (("acr-fidelity", "acr", "network"), "ACR_FIDELITY_ACR_NETWORK"),
+    "acr_auth": (("acr-fidelity", "acr", "auth"), "ACR_FIDELITY_ACR_AUTH"),
     "require_auth": (("acr-fidelity", "require-auth"), "ACR_FIDELITY_REQUIRE_AUTH"),
     "http_enabled": (("acr-fidelity", "http"), "ACR_FIDELITY_HTTP"),
     "https_enabled": (("acr-fidelity", "https"), "ACR_FIDELITY_HTTPS"),
@@ -205,6 +209,8 @@ def load_settings(
         raise ConfigError("acr_base_port must not be above acr_max_port")
     if settings.acr_network not in ("auto", "bridge", "host"):
         raise ConfigError("acr_network: auto, bridge or host")
+    if settings.acr_auth not in ("anonymous", "enforced"):
+        raise ConfigError("acr_auth: anonymous or enforced")
     if settings.acr_health_interval < 1:
         raise ConfigError("acr_health_interval must be at least 1 second")
     if not re.fullmatch(r"[a-z0-9][a-z0-9_.-]*", settings.acr_namespace):

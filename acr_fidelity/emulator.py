@@ -39,13 +39,19 @@ class Emulator:
 def _choose_dataplane(settings: Settings) -> DataPlane:
     if settings.acr_mocked:
         return MockedDataPlane("mocked mode")
-    from acr_fidelity.dataplane.docker import connect  # imports the docker SDK only when it is used
+    from acr_fidelity.dataplane.docker import connect, first_free_port  # the docker SDK only when it is used
 
-    dataplane = connect(settings)
+    port = first_free_port(range(settings.acr_base_port, settings.acr_max_port + 1), settings.host)
+    if port is None:
+        reason = f"no free port in {settings.acr_base_port}-{settings.acr_max_port} for the data plane"
+        log.warning("ACR data plane unavailable: %s", reason)
+        return MockedDataPlane(reason)
+    dataplane = connect(settings, port)
     if isinstance(dataplane, str):
         log.warning("ACR data plane unavailable: %s", dataplane)
         return MockedDataPlane(dataplane)
-    log.info("ACR data plane: Docker, image %s, container %s", settings.acr_default_image, dataplane.container_name)
+    log.info("ACR data plane: Docker, image %s, container %s, port %d", settings.acr_default_image,
+             dataplane.container_name, port)
     return dataplane
 
 

@@ -15,6 +15,12 @@ from acr_fidelity.arm.dispatcher import ArmDispatcher
 from acr_fidelity.background import BackgroundServer, start_background
 from acr_fidelity.config import Settings
 from acr_fidelity.emulator import Emulator, build_emulator
+from acr_fidelity.frontdoor.artifacts import Describer
+from acr_fidelity.frontdoor.auth import Gate
+from acr_fidelity.frontdoor.dispatcher import FrontDoor
+from acr_fidelity.frontdoor.upstream import CHUNK
+from acr_fidelity.identity.registry_tokens import RegistryTokens
+from acr_fidelity.registry.access import AccessPolicy
 from acr_fidelity.tls.server import DualProtocolServer
 
 # Tornado refuses bodies above this outright; the dispatcher answers 413 in the envelope below it.
@@ -25,13 +31,33 @@ def make_app(emulator: Emulator) -> tornado.web.Application:
     return tornado.web.Application([(r".*", ArmDispatcher, {"emulator": emulator})])
 
 
-def _listen(emulator: Emulator, sockets: list[socket.socket]) -> tornado.httpserver.HTTPServer:
-    """HTTP and HTTPS on the same sockets, as the settings allow."""
+def make_frontdoor_app(emulator: Emulator) -> tornado.web.Application:
+    settings = emulator.settings
+    gate = Gate(AccessPolicy(emulator.backend.find_registry, settings.acr_auth), RegistryTokens(emulator.identity),
+                settings.acr_login_host)
+    describer = Describer(emulator.dataplane, emulator.backend.repositories)
+    return tornado.web.Application([(r".*", FrontDoor, {"emulator": emulator, "gate": gate, "describer": describer})])
+
+
+def _listen(emulator: Emulator, sockets: list[socket.socket],
+            frontdoor_sockets: list[socket.socket]) -> list[tornado.httpserver.HTTPServer]:
+    """HTTP and HTTPS on the same sockets, as the settings allow; the data plane's front door beside ARM."""
     tls = emulator.certificate.server_context() if emulator.certificate is not None else None
     server = DualProtocolServer(make_app(emulator), max_body_size=_TRANSPORT_BODY_LIMIT, tls=tls,
                                 plain=emulator.settings.http_enabled)
     server.add_sockets(sockets)
-    return server
+    if frontdoor_sockets:
+        # docker falls back to plain HTTP on loopback, az always speaks HTTPS: the front door takes both.
+        context = emulator.certificate.server_context() if emulator.certificate is not None else None
+        frontdoor = DualProtocolServer(make_frontdoor_app(emulator), tls=context, plain=True, chunk_size=CHUNK)
+        frontdoor.add_sockets(frontdoor_sockets)
+        return [server, frontdoor]
+    return [server]
+
+
+def _frontdoor_sockets(emulator: Emulator, host: str) -> list[socket.socket]:
+    port = emulator.dataplane.public_port
+    return tornado.netutil.bind_sockets(port, host) if port is not None else []
 
 
 def serve(settings: Settings) -> None:
@@ -41,7 +67,7 @@ def serve(settings: Settings) -> None:
 
     async def main() -> None:
         sockets = tornado.netutil.bind_sockets(settings.port, settings.host)
-        _listen(emulator, sockets)
+        _listen(emulator, sockets, _frontdoor_sockets(emulator, settings.host))
         schemes = [s for s, on in (("http", settings.http_enabled), ("https", settings.https_enabled)) if on]
         logging.getLogger("acr_fidelity").info(
             "ARM endpoint on %s, port %d (data plane: %s)%s", " and ".join(schemes), settings.port,
@@ -83,6 +109,7 @@ def start_in_thread(settings: Settings) -> RunningServer:
     emulator = build_emulator(settings)
     sockets = tornado.netutil.bind_sockets(settings.port, "127.0.0.1")
     port = sockets[0].getsockname()[1]
-    background = start_background(lambda: _listen(emulator, sockets), "acr-fidelity-server")
+    frontdoor = _frontdoor_sockets(emulator, "127.0.0.1")
+    background = start_background(lambda: _listen(emulator, sockets, frontdoor), "acr-fidelity-server")
     scheme = "http" if settings.http_enabled else "https"
     return RunningServer(f"{scheme}://127.0.0.1:{port}", emulator, background)

@@ -42,8 +42,8 @@ def test_shared_classic_registry_body_is_decoded() -> None:
 
 def test_shared_cassettes_all_load() -> None:
     found = list(discover([shared("cassettes")]))
-    assert len(found) == 18
-    assert sum(len(load_cassette(p, r).interactions) for p, r in found) == 104
+    assert len(found) == 24
+    assert sum(len(load_cassette(p, r).interactions) for p, r in found) == 204
 
 
 def test_discovery_skips_json_that_is_neither_cassette_nor_example(tmp_path: Path) -> None:

@@ -13,6 +13,13 @@ class DataPlane(Protocol):
     def login_server(self, registry_name: str, domain_label: str | None) -> str:
         """The host (and, path-style, prefix) that docker clients use for this registry."""
 
+    @property
+    def public_port(self) -> int | None:
+        """The data-plane port the front door listens on; None without a data plane."""
+
+    def backend_port(self) -> int | None:
+        """The registry container's loopback port while it serves, else None."""
+
     def provision(self, registry_name: str) -> str | None:
         """Start making the registry usable; None once it is ready, else why it is not ("pending" while it works)."""
 
@@ -41,8 +48,13 @@ class DataPlane(Protocol):
 class MockedDataPlane:
     """No data plane at all: registries are ready at once, imports are accepted and do nothing."""
 
+    public_port = None
+
     def __init__(self, reason: str = "mocked mode") -> None:
         self.reason = reason
+
+    def backend_port(self) -> int | None:
+        return None
 
     def login_server(self, registry_name: str, domain_label: str | None) -> str:
         return f"{domain_label or registry_name.lower()}.azurecr.io"

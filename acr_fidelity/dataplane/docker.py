@@ -1,5 +1,8 @@
 """The Docker data plane: one shared registry container, every registry a repository prefix `{name}/` in it.
 
+The container listens on loopback only, on a port of its own: clients reach it through the front door
+(acr_fidelity/frontdoor), which owns the data-plane port in base-port..max-port and checks every request.
+
 A supervisor thread owns the container: it adopts, starts or recreates it (on the same host port when it can),
 checks it every `acr_health_interval` seconds, and removes deleted registries' repositories. The methods the model
 calls on the event loop only read state under a lock and wake that thread; `import_image` runs on the model's
@@ -34,6 +37,9 @@ log = logging.getLogger("acr_fidelity.dataplane")
 LABEL_MANAGED = "acr-fidelity.managed"
 LABEL_NAMESPACE = "acr-fidelity.namespace"
 LABEL_PORT = "acr-fidelity.port"
+# Containers of an earlier layout (published on every interface, no front door) are recreated, not adopted.
+LABEL_LAYOUT = "acr-fidelity.layout"
+LAYOUT = "frontdoor-1"
 STORAGE = "/var/lib/registry"
 REPOSITORIES = f"{STORAGE}/docker/registry/v2/repositories"
 CONFIG = "/etc/docker/registry/config.yml"
@@ -53,11 +59,30 @@ find "repositories/$1" -name link \( -path '*/_layers/*' -o -path '*/_manifests/
 """
 
 
+# One repository as distribution 2.8 stores it: the repository directory's time, each tag with the digest it points
+# at, when its directory was made and its link last written, and each manifest revision with when it was linked.
+# Lines are `|`-separated; times are stat's %y (nanoseconds).
+_LISTING_SCRIPT = r"""
+cd "/var/lib/registry/docker/registry/v2/repositories/$1" 2>/dev/null || exit 3
+echo "R|$(stat -c %y .)"
+for t in _manifests/tags/*/; do
+  [ -f "${t}current/link" ] || continue
+  n=${t#_manifests/tags/}
+  echo "T|${n%/}|$(cat "${t}current/link")|$(stat -c %y "$t")|$(stat -c %y "${t}current/link")"
+done
+for m in _manifests/revisions/sha256/*/; do
+  [ -f "${m}link" ] || continue
+  d=${m#_manifests/revisions/sha256/}
+  echo "M|sha256:${d%/}|$(stat -c %y "${m}link")"
+done
+"""
+
+
 class _Failure(Exception):
     """Why the container is not serving, worded for the user: what is wrong and what to do."""
 
 
-def connect(settings: Settings) -> DockerDataPlane | str:
+def connect(settings: Settings, public_port: int) -> DockerDataPlane | str:
     """The Docker data plane, or why there cannot be one (no engine answers)."""
     try:
         client = docker.from_env(timeout=30)
@@ -65,33 +90,45 @@ def connect(settings: Settings) -> DockerDataPlane | str:
     except docker.errors.DockerException as exc:
         return (f"no Docker engine answers ({exc}): management plane only. Start Docker (scripts/start-dockerd) "
                 "and restart the emulator, or set mocked: true to silence this")
-    return DockerDataPlane(settings, client)
+    return DockerDataPlane(settings, client, public_port)
 
 
-def port_is_free(port: int) -> bool:
+def port_is_free(port: int, host: str = "0.0.0.0") -> bool:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
         # As docker-proxy binds: connections in TIME_WAIT (our own health checks) do not make a port busy.
         probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
-            probe.bind(("0.0.0.0", port))
+            probe.bind((host, port))
         except OSError:
             return False
     return True
 
 
+def first_free_port(ports: range, host: str) -> int | None:
+    """The front door's port: the first of base-port..max-port free on its host."""
+    return next((port for port in ports if port_is_free(port, host)), None)
+
+
+def _ephemeral_port() -> int:
+    """A loopback port for the container: the kernel picks one that is free now."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
 class DockerDataPlane:
-    def __init__(self, settings: Settings, client: docker.DockerClient) -> None:
+    def __init__(self, settings: Settings, client: docker.DockerClient, public_port: int) -> None:
         self.client = client
+        self.public_port = public_port
         self.image = settings.acr_default_image
         self.login_host = settings.acr_login_host
         self.namespace = settings.acr_namespace
-        self.ports = range(settings.acr_base_port, settings.acr_max_port + 1)
         self.interval = settings.acr_health_interval
         self.keep_container = settings.acr_keep_container
         self.host_network = _host_network(settings.acr_network, client)
         self.container_name = f"acr-fidelity-{self.namespace}-registry"
         self.volume_name = f"acr-fidelity-{self.namespace}-storage"
-        self.labels = {LABEL_MANAGED: "true", LABEL_NAMESPACE: self.namespace}
+        self.labels = {LABEL_MANAGED: "true", LABEL_NAMESPACE: self.namespace, LABEL_LAYOUT: LAYOUT}
         self._lock = threading.Lock()
         self._wake = threading.Event()
         self._stop = threading.Event()
@@ -109,9 +146,15 @@ class DockerDataPlane:
     # ---- what the model calls (event loop: quick, no waiting on Docker) -----------------------------------------
 
     def login_server(self, registry_name: str, domain_label: str | None) -> str:
+        return f"{self.login_host}:{self.public_port}/{registry_name.lower()}"
+
+    def backend_port(self) -> int | None:
+        """The container's loopback port while it serves (the front door relays there), else None."""
         with self._lock:
-            port = self._planned_port()
-        return f"{self.login_host}:{port}/{registry_name.lower()}"
+            if self._status == "ready":
+                return self._port
+            self._want()
+            return None
 
     def provision(self, registry_name: str) -> str | None:
         name = registry_name.lower()
@@ -146,6 +189,36 @@ class DockerDataPlane:
             log.warning("size of %s: exit %s %s (image without busybox? %s)", registry_name, code, text, BUILD_HINT)
             return 0
         return int(text)
+
+    # ---- what the front door asks of storage (blocking: called off the event loop) ------------------------------
+
+    def repository_listing(self, registry_name: str, repository: str) -> list[list[str]] | None:
+        """The repository's tags and manifests as _LISTING_SCRIPT prints them, split; None if it does not exist."""
+        code, text = self._exec(["/bin/sh", "-c", _LISTING_SCRIPT, "list", f"{registry_name.lower()}/{repository}"])
+        if code == 3:
+            return None
+        if code != 0:
+            raise DomainError("DataPlaneUnavailable", message=f"listing {repository}: {text}")
+        return [line.split("|") for line in text.splitlines() if line]
+
+    def untag(self, registry_name: str, repository: str, tag: str) -> None:
+        """Distribution 2.8 deletes manifests, not tags: ACR's untag removes the tag's directory."""
+        self._remove_path(f"{registry_name.lower()}/{repository}/_manifests/tags/{tag}")
+
+    def remove_repository(self, registry_name: str, repository: str) -> None:
+        self._remove_path(f"{registry_name.lower()}/{repository}")
+
+    def _remove_path(self, relative: str) -> None:
+        code, text = self._exec(["/bin/rm", "-rf", f"{REPOSITORIES}/{relative}"])
+        if code != 0:
+            raise DomainError("DataPlaneUnavailable", message=f"removing {relative}: {text}")
+
+    def _exec(self, command: list[str]) -> tuple[int, str]:
+        container = self._running_container()
+        if container is None:
+            raise DomainError("DataPlaneUnavailable", message="the registry container is not serving")
+        code, output = container.exec_run(command)
+        return code, output.decode(errors="replace").strip()
 
     def import_image(self, registry_name: str, request: dict[str, Any]) -> None:
         """Runs on a worker thread: waits (bounded) for the container, then copies over HTTP."""
@@ -182,7 +255,6 @@ class DockerDataPlane:
     def start(self) -> None:
         """Bring the container up in the background (at start-up when registries were persisted)."""
         with self._lock:
-            self._planned_port()
             self._want()
 
     def collect_garbage(self, timeout: float = 120.0) -> None:
@@ -226,27 +298,6 @@ class DockerDataPlane:
             self._thread.start()
         self._wake.set()
 
-    def _planned_port(self) -> int:
-        """Under _lock: the port registries are told about: the container's, else its volume's, else a free one."""
-        if self._port is None:
-            self._port = self._known_port() or self._free_port()
-        return self._port
-
-    def _known_port(self) -> int | None:
-        try:
-            container = self._find()
-            if container is not None and (port := _published_port(container)):
-                return port
-            label = self.client.volumes.get(self.volume_name).attrs.get("Labels") or {}
-            return int(label[LABEL_PORT]) if LABEL_PORT in label else None
-        except (docker.errors.DockerException, requests.RequestException, ValueError):
-            return None
-
-    def _free_port(self, avoid: int | None = None) -> int:
-        for port in self.ports:
-            if port != avoid and port_is_free(port):
-                return port
-        return self.ports[0]  # none free: starting will fail and say so
 
     def _supervise(self) -> None:
         while not self._stop.is_set():
@@ -293,6 +344,10 @@ class DockerDataPlane:
             if container is not None and container.labels.get(LABEL_NAMESPACE) != self.namespace:
                 raise _Failure(f"a container named {self.container_name} exists that this emulator did not create: "
                                "remove it or set another acr namespace")
+            if container is not None and container.labels.get(LABEL_LAYOUT) != LAYOUT:
+                log.warning("registry container %s is of an earlier layout: recreating it", self.container_name)
+                container.remove(force=True)
+                container = None
             if container is not None and container.status == "running":
                 port = _published_port(container)
                 if port is not None and _answers(port):
@@ -327,13 +382,7 @@ class DockerDataPlane:
         self._ensure_image()
         self._ensure_volume()
         self._collect_offline()
-        with self._lock:
-            preferred = self._port
-        candidates = [preferred] if preferred is not None and self._await_free(preferred) else []
-        candidates += [p for p in self.ports if p != preferred][:20]
-        for port in candidates:
-            if not port_is_free(port):
-                continue
+        for port in [_ephemeral_port() for _ in range(3)]:
             try:
                 environment = {
                     "REGISTRY_STORAGE_DELETE_ENABLED": "true",
@@ -341,12 +390,17 @@ class DockerDataPlane:
                     "REGISTRY_STORAGE_CACHE_BLOBDESCRIPTOR": "none",
                     # Stable across restarts, so interrupted uploads resume.
                     "REGISTRY_HTTP_SECRET": f"acr-fidelity-{self.namespace}",
+                    # Location and Link as paths: the front door rewrites them into each client's form.
+                    "REGISTRY_HTTP_RELATIVEURLS": "true",
+                    # One catalog request reads every repository; the front door pages per registry.
+                    "REGISTRY_CATALOG_MAXENTRIES": "100000",
                 }
-                # Without a bridge the registry binds the host port itself; with one, Docker publishes 5000.
+                # Loopback only, for the front door. Without a bridge the registry binds the port itself; with
+                # one, Docker publishes 5000 on 127.0.0.1.
                 network: dict[str, Any] = (
-                    {"network_mode": "host"} if self.host_network else {"ports": {"5000/tcp": port}})
+                    {"network_mode": "host"} if self.host_network else {"ports": {"5000/tcp": ("127.0.0.1", port)}})
                 if self.host_network:
-                    environment["REGISTRY_HTTP_ADDR"] = f":{port}"
+                    environment["REGISTRY_HTTP_ADDR"] = f"127.0.0.1:{port}"
                 container = self.client.containers.run(
                     self.image, name=self.container_name, detach=True,
                     labels={**self.labels, LABEL_PORT: str(port)},
@@ -361,13 +415,9 @@ class DockerDataPlane:
                     continue
                 raise _Failure(f"cannot start {self.image}: {exc}") from exc
             self._await_answer(container, port, READY_TIMEOUT, required=True)
-            if preferred is not None and port != preferred:
-                log.warning("port %d was taken: the registry container now listens on %d (loginServer changes)",
-                            preferred, port)
             self._adopt(port)
             return container
-        raise _Failure(f"no free host port in {self.ports.start}-{self.ports.stop - 1}: free one, or widen "
-                       "base-port/max-port")
+        raise _Failure("no free loopback port for the registry container")
 
     @staticmethod
     def _await_free(port: int, timeout: float = PORT_RELEASE_WAIT) -> bool:
@@ -404,9 +454,7 @@ class DockerDataPlane:
         try:
             self.client.volumes.get(self.volume_name)
         except docker.errors.NotFound:
-            with self._lock:
-                port = self._port
-            self.client.volumes.create(self.volume_name, labels={**self.labels, LABEL_PORT: str(port)})
+            self.client.volumes.create(self.volume_name, labels=self.labels)
 
     def _collect_offline(self) -> None:
         """Collect unreferenced blobs in a one-off container while ours is stopped (a no-op on a fresh volume)."""

@@ -153,10 +153,10 @@ def start_proxy_in_thread(upstream: str, out: Path, port: int = 0, host: str = "
     recorder = Recorder(upstream, Path(out), ca_certs)
     sockets, url = _bind(port, host)
 
-    def build() -> tornado.httpserver.HTTPServer:
+    def build() -> list[tornado.httpserver.HTTPServer]:
         server = _server(recorder, tls)
         server.add_sockets(sockets)
-        return server
+        return [server]
 
     return RunningProxy(url, recorder, start_background(build, "acr-fidelity-recorder"))
 

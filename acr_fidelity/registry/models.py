@@ -20,6 +20,7 @@ from typing import Any
 from acr_fidelity.dataplane import DataPlane
 from acr_fidelity.registry.errors import DomainError
 from acr_fidelity.registry.locations import REGIONS, normalize_location
+from acr_fidelity.registry.repositories import Repositories
 from acr_fidelity.registry.versions import VersionTable
 from acr_fidelity.state.store import Store
 
@@ -123,6 +124,7 @@ class Backend:
         self.tenant_id = tenant_id
         # Runs slow work (imports, data-plane removal); inline unless the server hands in a thread pool.
         self.runner = runner or (lambda job: job())
+        self.repositories = Repositories(store)
 
     # ---- resource groups -------------------------------------------------------------------------------------
 
@@ -197,7 +199,9 @@ class Backend:
         """A registry whose deletion the data plane has finished is gone: drop it and end its operation."""
         if record is None or record["provisioningState"] != "Deleting" or self.dataplane.removing(record["name"]):
             return record
-        self.store.delete("registry", record["name"].lower())
+        with self.store.transaction():
+            self.store.delete("registry", record["name"].lower())
+            self.repositories.forget(record["name"].lower() + "/")
         self._finish_operation(record.get("deleteOperationId"), None)
         return None
 

@@ -76,6 +76,13 @@ class Store:
             rows = self._conn.execute("SELECT doc FROM docs WHERE kind=? ORDER BY key", (kind,)).fetchall()
         return [json.loads(r[0]) for r in rows]
 
+    def keys(self, kind: str, prefix: str = "") -> list[str]:
+        """The keys of a kind that start with `prefix`, in order."""
+        with self._lock:
+            rows = self._conn.execute("SELECT key FROM docs WHERE kind=? AND key >= ? AND key < ? ORDER BY key",
+                                      (kind, prefix, prefix + "\U0010ffff")).fetchall()
+        return [r[0] for r in rows]
+
     def close(self) -> None:
         with self._lock:
             self._conn.close()

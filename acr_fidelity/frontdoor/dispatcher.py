@@ -1,0 +1,149 @@
+"""The one Tornado handler of the data-plane port: finds the route, streams relayed bodies to the registry container
+(with back-pressure), buffers the small bodies of the token and `/acr/v1` endpoints, and sends every failure in the
+registry's error envelope."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Awaitable
+from typing import Any
+from urllib.parse import unquote
+
+import tornado.web
+from tornado.httputil import parse_body_arguments
+from tornado.iostream import StreamClosedError
+
+from acr_fidelity.emulator import Emulator
+from acr_fidelity.frontdoor import acr_v1, oauth, v2
+from acr_fidelity.frontdoor.artifacts import Describer
+from acr_fidelity.frontdoor.auth import Gate
+from acr_fidelity.frontdoor.errors import RegistryError
+from acr_fidelity.frontdoor.routes import Call, match
+from acr_fidelity.frontdoor.upstream import Upstream
+from acr_fidelity.registry.access import DataPlaneError, registry_of_service
+
+log = logging.getLogger("acr_fidelity.frontdoor")
+
+# The token and /acr/v1 bodies are small forms and JSON; manifests are relayed, and ACR caps them at 4 MiB.
+MAX_BUFFERED = 4 * 1024 * 1024
+MAX_RELAYED = 1 << 40
+MODULES = {"v2": v2, "oauth": oauth, "acr_v1": acr_v1}
+
+
+@tornado.web.stream_request_body
+class FrontDoor(tornado.web.RequestHandler):
+    SUPPORTED_METHODS = ("GET", "HEAD", "POST", "DELETE", "PATCH", "PUT", "OPTIONS")
+
+    def initialize(self, emulator: Emulator, gate: Gate, describer: Describer) -> None:
+        self.emulator = emulator
+        self.gate = gate
+        self.describer = describer
+        self.upstream: Upstream | None = None
+        self.call: Call | None = None
+        self._chunks: list[bytes] = []
+        self._size = 0
+
+    def set_default_headers(self) -> None:
+        self.clear_header("Content-Type")
+        self.set_header("Docker-Distribution-Api-Version", "registry/2.0")
+
+    def compute_etag(self) -> None:
+        return None  # a relayed answer carries the registry's own ETag, or none
+
+    def check_xsrf_cookie(self) -> None:
+        return None
+
+    @property
+    def backend_port(self) -> int | None:
+        return self.emulator.dataplane.backend_port()
+
+    async def prepare(self) -> None:
+        self.request.connection.set_max_body_size(MAX_RELAYED)  # type: ignore[attr-defined]
+        host = self.request.host.rsplit(":", 1)[0] if not self.request.host.startswith("[") else ""
+        host_registry = registry_of_service(host, self.emulator.settings.acr_login_host)
+        try:
+            query = {k: [v.decode(errors="replace") for v in vs] for k, vs in self.request.query_arguments.items()}
+            # The SDKs percent-encode repository names and digests (library%2Fhello, sha256%3A...); az does not.
+            self.call = match(self.request.method or "GET", unquote(self.request.path), host_registry, query)
+            if self.call.route.streams:
+                await v2.begin(self, self.call)
+        except (RegistryError, DataPlaneError) as exc:
+            self.fail(exc)
+
+    def data_received(self, chunk: bytes) -> Awaitable[None] | None:
+        if self.upstream is not None:
+            return self.upstream.write(chunk)
+        self._size += len(chunk)
+        if self._size <= MAX_BUFFERED:
+            self._chunks.append(chunk)
+        return None
+
+    async def _handle(self, *_: Any) -> None:
+        assert self.call is not None
+        try:
+            if self._size > MAX_BUFFERED:
+                raise RegistryError("BODY_TOO_LARGE", f"the body is over {MAX_BUFFERED} bytes")
+            module, _, function = self.call.route.handler.partition(".")
+            await getattr(MODULES[module], function)(self, self.call)
+        except (RegistryError, DataPlaneError) as exc:
+            self.fail(exc)
+        except StreamClosedError:
+            log.info("%s %s: a connection closed mid-answer", self.request.method, self.request.path)
+        except Exception:  # the safety net: log it, answer in the registry's envelope, keep serving
+            log.exception("front door: %s %s", self.request.method, self.request.uri)
+            self.fail(RegistryError("UNAVAILABLE", "the request could not be completed; see the emulator's log"))
+        finally:
+            if self.upstream is not None:
+                self.upstream.close()
+
+    get = head = post = delete = patch = put = options = _handle  # type: ignore[assignment]
+
+    def on_connection_close(self) -> None:
+        if self.upstream is not None:
+            self.upstream.close()
+
+    # ---- for the handlers ----------------------------------------------------------------------------------------
+
+    def body(self) -> bytes:
+        return b"".join(self._chunks)
+
+    def form(self) -> dict[str, list[str]]:
+        arguments: dict[str, list[bytes]] = {}
+        parse_body_arguments(self.request.headers.get("Content-Type", "application/x-www-form-urlencoded"),
+                             self.body(), arguments, {}, self.request.headers)
+        return {k: [v.decode(errors="replace") for v in vs] for k, vs in arguments.items()}
+
+    def json_body(self) -> Any:
+        try:
+            return json.loads(self.body())
+        except ValueError as exc:
+            raise RegistryError("INVALID_REQUEST", f"the body is not JSON: {exc}") from None
+
+    def send_json(self, doc: Any, status: int = 200, headers: dict[str, str] | None = None) -> None:
+        """A JSON answer; None sends no body."""
+        self.set_status(status)
+        for name, value in (headers or {}).items():
+            self.set_header(name, value)
+        if doc is not None:
+            self.set_header("Content-Type", "application/json; charset=utf-8")
+            if self.request.method != "HEAD":
+                self.write(json.dumps(doc).encode())
+        self.finish()
+
+    def fail(self, exc: RegistryError | DataPlaneError) -> None:
+        if isinstance(exc, DataPlaneError):
+            exc = RegistryError(exc.code, exc.message)
+        if self._finished:
+            return
+        if self._headers_written:  # mid-relay: all the client can be told is that the answer is cut short
+            self.request.connection.close()  # type: ignore[union-attr]
+            return
+        self.clear()
+        self.set_status(exc.status)
+        self.set_header("Content-Type", "application/json; charset=utf-8")
+        for name, value in exc.headers.items():
+            self.set_header(name, value)
+        if self.request.method != "HEAD":
+            self.write(exc.body())
+        self.finish()

@@ -1,0 +1,85 @@
+"""One request to the registry container, streamed both ways with back-pressure, never buffering a whole blob.
+
+Tornado's own HTTP/1.1 connection does the framing (Content-Length or chunked, HEAD without a body); a write
+returns a future that resolves when the bytes left, and the response delegate's futures pause the reading.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+from tornado import httputil
+from tornado.http1connection import HTTP1Connection, HTTP1ConnectionParameters
+from tornado.tcpclient import TCPClient
+
+CHUNK = 1024 * 1024
+# Hop-by-hop headers (RFC 9110 7.6.1) and those Tornado sets itself: never copied across.
+HOP_BY_HOP = frozenset(h.lower() for h in (
+    "Connection", "Keep-Alive", "Proxy-Authenticate", "Proxy-Authorization", "TE", "Trailer", "Transfer-Encoding",
+    "Upgrade", "Expect", "Host", "Authorization"))
+
+HeadersCallback = Callable[[httputil.ResponseStartLine, httputil.HTTPHeaders], None]
+DataCallback = Callable[[bytes], Awaitable[None] | None]
+
+
+class _Relay(httputil.HTTPMessageDelegate):
+    def __init__(self, on_headers: HeadersCallback, on_data: DataCallback) -> None:
+        self.on_headers, self.on_data = on_headers, on_data
+
+    def headers_received(self, start_line: httputil.RequestStartLine | httputil.ResponseStartLine,
+                         headers: httputil.HTTPHeaders) -> None:
+        assert isinstance(start_line, httputil.ResponseStartLine)
+        self.on_headers(start_line, headers)
+
+    def data_received(self, chunk: bytes) -> Awaitable[None] | None:
+        return self.on_data(chunk)
+
+
+class Upstream:
+    def __init__(self, connection: HTTP1Connection) -> None:
+        self.connection = connection
+
+    @classmethod
+    async def open(cls, port: int, method: str, path: str, headers: httputil.HTTPHeaders,
+                   host: str = "127.0.0.1") -> Upstream:
+        stream = await TCPClient().connect(host, port)
+        connection = HTTP1Connection(stream, True, HTTP1ConnectionParameters(
+            no_keep_alive=True, chunk_size=CHUNK, max_body_size=1 << 62, decompress=False))
+        forwarded = httputil.HTTPHeaders()
+        for name, value in headers.get_all():
+            if name.lower() not in HOP_BY_HOP:
+                forwarded.add(name, value)
+        forwarded["Host"] = f"{host}:{port}"
+        connection.write_headers(httputil.RequestStartLine(method, path, "HTTP/1.1"), forwarded)
+        return cls(connection)
+
+    def write(self, chunk: bytes) -> Awaitable[None]:
+        return self.connection.write(chunk)
+
+    async def respond(self, on_headers: HeadersCallback, on_data: DataCallback) -> None:
+        """End the request body and relay the response; returns when the response is complete."""
+        self.connection.finish()
+        await self.connection.read_response(_Relay(on_headers, on_data))
+
+    def close(self) -> None:
+        self.connection.close()
+
+
+async def fetch(port: int, method: str, path: str, headers: httputil.HTTPHeaders | None = None,
+                body: bytes = b"") -> tuple[int, httputil.HTTPHeaders, bytes]:
+    """A small whole request (JSON, manifests) to the registry container."""
+    headers = headers or httputil.HTTPHeaders()
+    if body or method in ("PUT", "POST", "PATCH"):
+        headers["Content-Length"] = str(len(body))
+    upstream = await Upstream.open(port, method, path, headers)
+    if body:
+        await upstream.write(body)
+    parts: list[bytes] = []
+    answer: dict[str, object] = {}
+
+    def on_headers(start: httputil.ResponseStartLine, got: httputil.HTTPHeaders) -> None:
+        answer["status"], answer["headers"] = start.code, got
+
+    await upstream.respond(on_headers, lambda chunk: parts.append(chunk))  # type: ignore[func-returns-value]
+    upstream.close()
+    return answer["status"], answer["headers"], b"".join(parts)  # type: ignore[return-value]
