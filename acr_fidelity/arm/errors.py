@@ -119,6 +119,21 @@ CATALOGUE: dict[str, ErrorSpec] = {
     "ImportTargetRequired": ErrorSpec(
         400, "Give at least one target: 'targetTags' or 'untaggedTargetRepositories'."),
     "OperationNotFound": ErrorSpec(404, "The operation '{operationId}' was not found."),
+    # Child resources (replications, ...)
+    "ChildResourceNotFound": ErrorSpec(
+        404,
+        "The Resource '{type}/{name}' under resource group '{resourceGroup}' was not found. For more details please "
+        "go to https://aka.ms/ARMResourceNotFoundFix",
+        False),
+    "InvalidChildResourceName": ErrorSpec(
+        400, "The {type} name '{name}' is invalid: it must match {pattern}."),
+    "ReplicationsNotSupported": ErrorSpec(
+        400, "Geo-replication is not supported for the SKU {sku}. For more information, please visit "
+             "https://aka.ms/acr/geo-replication."),
+    "ReplicationLocationInUse": ErrorSpec(
+        409, "The registry already has the replication '{name}' in location '{location}'."),
+    "HomeReplicationCannotBeDeleted": ErrorSpec(
+        400, "The replication in the registry's home location '{location}' cannot be deleted."),
     # Failures of the data plane's work, reported by a failed operation (the message comes with them).
     "TagAlreadyExists": ErrorSpec(409, "{message}"),
     "SourceImageNotFound": ErrorSpec(404, "{message}"),

@@ -8,9 +8,8 @@ from acr_fidelity.registry.render import render_registry
 
 def _render(request: ArmRequest, record: dict, provisioning_state: str | None = None) -> dict:
     emulator = request.emulator
-    return render_registry(
-        record, emulator.backend.login_server(record), request.api_version, emulator.table, provisioning_state
-    )
+    return render_registry(record, emulator.backend.login_server(record), emulator.backend.locations(record),
+                           request.api_version, emulator.table, provisioning_state)
 
 
 def _where(request: ArmRequest) -> tuple[str, str, str]:
@@ -91,8 +90,3 @@ def check_name_availability(request: ArmRequest) -> ArmResponse:
         request.json(), request.api_version, request.params["subscriptionId"]
     )
     return ArmResponse(200, answer)
-
-
-def list_replications(request: ArmRequest) -> ArmResponse:
-    request.emulator.backend.get_registry(*_where(request))  # 404 for a registry that does not exist
-    return ArmResponse(200, {"value": []})

@@ -10,9 +10,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import Enum
 
-from acr_fidelity.arm import emulator, identity, metadata, operations, registries, resources
+from acr_fidelity.arm import children, emulator, identity, metadata, operations, registries, resources
 from acr_fidelity.arm.errors import ArmError
 from acr_fidelity.arm.http import ArmRequest, ArmResponse
+from acr_fidelity.registry.children import Family
+from acr_fidelity.registry.replications import REPLICATIONS
 
 
 class Versioning(Enum):
@@ -47,6 +49,19 @@ def _generic(operation_id: str, method: str, template: str, handler: Callable[[A
     return Route(operation_id, method, template, handler, Versioning.ANY, provider=False)
 
 
+def _family(prefix: str, family: Family, name_param: str) -> tuple[Route, ...]:
+    """The five rows of a child-resource family, named as the swagger names them ({prefix}_Create, ...)."""
+    handle = children.handlers(family, name_param)
+    item = f"{REG}/{family.segment}/{{{name_param}}}"
+    return (
+        Route(f"{prefix}_Create", "PUT", item, handle["create"]),
+        Route(f"{prefix}_Get", "GET", item, handle["get"]),
+        Route(f"{prefix}_Update", "PATCH", item, handle["update"]),
+        Route(f"{prefix}_Delete", "DELETE", item, handle["delete"]),
+        Route(f"{prefix}_List", "GET", f"{REG}/{family.segment}", handle["list"]),
+    )
+
+
 SUB = "/subscriptions/{subscriptionId}"
 RG = SUB + "/resourceGroups/{resourceGroupName}"
 ACR = "/providers/Microsoft.ContainerRegistry"
@@ -65,10 +80,11 @@ ROUTES: tuple[Route, ...] = (
     Route("Registries_ImportImage", "POST", REG + "/importImage", registries.import_image),
     Route("Registries_CheckNameAvailability", "POST", SUB + ACR + "/checkNameAvailability",
           registries.check_name_availability),
-    # Replications are not emulated: a registry has none, which is what Terraform's read asks.
-    Route("Replications_List", "GET", REG + "/replications", registries.list_replications),
+    *_family("Replications", REPLICATIONS, "replicationName"),
     Route("Registries_OperationStatus", "GET", REG + "/operationStatuses/{operationId}", operations.status,
           Versioning.ANY),
+    Route("ChildResources_OperationStatus", "GET", REG + "/{childType}/{childName}/operationStatuses/{operationId}",
+          operations.status, Versioning.ANY),
     Route("Registries_OperationResult", "GET", SUB + ACR + "/locations/{location}/operationResults/{operationId}",
           operations.result, Versioning.ANY),
     _generic("Subscriptions_List", "GET", "/subscriptions", resources.list_subscriptions),

@@ -18,7 +18,7 @@ import requests
 
 from acr_fidelity.harness import scope
 from acr_fidelity.harness.cassette import cassette_id
-from acr_fidelity.harness.diff import ERROR, GAP, MATCH, Gap, format_path
+from acr_fidelity.harness.diff import ERROR, GAP, MATCH, UNSUPPORTED, Gap, format_path
 from acr_fidelity.harness.model import CassetteResult, InteractionResult
 from acr_fidelity.harness.replay import RG_API_VERSION, SEED_REGISTRY_API_VERSION, TIMEOUT_S
 
@@ -154,12 +154,20 @@ def replay_example(path: Path, root: Path, base: str, swagger_path: Path | None 
         elif param.get("in") == "body":
             body = params[name]
     entry = scope.find(method, template)  # templates are themselves paths the route patterns accept
+    if entry is None:
+        result.interactions.append(InteractionResult(
+            id=f"{cid}#0", cassette=cid, index=0, method=method, uri=template, template=template,
+            operation=op.get("operationId") or f"{method} {template}", api_version=params.get("api-version"),
+            recorded_api_version=params.get("api-version"), cls=UNSUPPORTED,
+            note="no route of the emulator serves this operation",
+            recorded={"status": sorted(example.get("responses", {})), "headers": {}, "body": "(swagger schema)"}))
+        return result
     if api_version and (entry is None or entry.registry_versioned):
         query["api-version"] = api_version
     url_path = re.sub(r"\{(\w+)\}", lambda m: values.get(m.group(1), m.group(0)), template)
     session = requests.Session()
     session.headers.update({"Authorization": "Bearer acr-fidelity-harness", "Accept": "application/json"})
-    result.seeded = _seed(session, base, method, op, values, body, example)
+    result.seeded = _seed(session, base, template, op, values, body, example)
     url = base + url_path + ("?" + "&".join(f"{k}={v}" for k, v in query.items()) if query else "")
     request_body = json.dumps(body) if body is not None else ""
     interaction = InteractionResult(
@@ -187,9 +195,10 @@ def replay_example(path: Path, root: Path, base: str, swagger_path: Path | None 
     return result
 
 
-def _seed(session: requests.Session, base: str, method: str, op: dict[str, Any], values: dict[str, str],
+def _seed(session: requests.Session, base: str, template: str, op: dict[str, Any], values: dict[str, str],
           body: Any, example: dict[str, Any]) -> list[dict[str, Any]]:
-    """The group and registry the example presupposes (and, for a name-taken check, the registry taking it)."""
+    """The group, registry and child resource the example presupposes (and, for a name-taken check, the registry
+    taking it)."""
     steps: list[tuple[str, dict[str, Any]]] = []
     sub = values.get("subscriptionId", "00000000-0000-0000-0000-000000000000")
     group, registry = values.get("resourceGroupName"), values.get("registryName")
@@ -203,7 +212,15 @@ def _seed(session: requests.Session, base: str, method: str, op: dict[str, Any],
     if group and registry and operation_id != "Registries_Create":
         steps.append((f"/subscriptions/{sub}/resourceGroups/{group}/providers/Microsoft.ContainerRegistry/registries/"
                       f"{registry}?api-version={SEED_REGISTRY_API_VERSION}", registry_body))
-    taken = (example.get("responses", {}).get("200", {}).get("body") or {})
+    shown = example.get("responses", {}).get("200", {}).get("body") or {}
+    child = re.search(r"/registries/\{registryName\}/(\w+)/\{(\w+)\}$", template)
+    if group and registry and child and not operation_id.endswith("_Create") and child.group(2) in values:
+        # A child resource the example reads, changes or deletes: create it as the example shows it.
+        seed_body = {"location": shown["location"]} if isinstance(shown.get("location"), str) else {}
+        steps.append((f"/subscriptions/{sub}/resourceGroups/{group}/providers/Microsoft.ContainerRegistry/registries/"
+                      f"{registry}/{child.group(1)}/{values[child.group(2)]}?api-version={SEED_REGISTRY_API_VERSION}",
+                      seed_body))
+    taken = shown
     if operation_id == "Registries_CheckNameAvailability" and taken.get("nameAvailable") is False:
         name = body.get("name") if isinstance(body, dict) else None
         if name:

@@ -38,10 +38,16 @@ _REGISTRY_PATH = re.compile(
 ProgressFn = Callable[[str, int], None]  # (cassette id, interactions just finished)
 
 
+# ARM signs async-operation URLs (t=, c=, s=, h=) anew on every poll: the same operation, another signature.
+_SIGNING = ("t", "c", "s", "h")
+
+
 def _norm_url(url: str) -> str:
-    """A link's identity: path and query, case-insensitive, host ignored (recordings and replays differ there)."""
+    """A link's identity: path and query without ARM's signing parameters, case-insensitive, host ignored
+    (recordings and replays differ there)."""
     parts = urlsplit(url)
-    return f"{re.sub('/{2,}', '/', parts.path)}?{parts.query}".lower()
+    query = "&".join(pair for pair in parts.query.split("&") if pair.split("=", 1)[0] not in _SIGNING)
+    return f"{re.sub('/{2,}', '/', parts.path)}?{query}".lower()
 
 
 def _to_response(resp: requests.Response) -> Response:
@@ -382,6 +388,11 @@ class CassetteReplay:
                     replayed, extra = self._poll_until_done(link, replayed)
                     assert replayed is not None
                 link.done = link.done or _is_terminal(link.kind, replayed)
+                if link.done and not _is_terminal(link.kind, recorded):
+                    # Azure was still working at this poll; the emulator had already finished.
+                    self._register_links(rec, rec.index, replayed, False)
+                    return self._result(rec, entry, SKIPPED, note="emulator finished in fewer polls",
+                                        replayed=_replayed_dict(url, replayed))
             else:
                 assert entry is not None
                 self._finish_pending()

@@ -24,9 +24,8 @@ def _from_route(route: Route) -> ScopeEntry:
 
 # Not scored: the emulator's own endpoints (Emulator_*); those that describe where the emulator lives rather than
 # how ACR behaves (Entra ID tokens and discovery, cloud metadata): recordings of them show a recorder's hosts and
-# sanitized tokens, nothing an emulator can match; and replications, which are not emulated (the route answers only
-# the empty list Terraform reads).
-_UNSCORED = ("Emulator_", "Identity_", "Metadata_", "Replications_")
+# sanitized tokens, nothing an emulator can match.
+_UNSCORED = ("Emulator_", "Identity_", "Metadata_")
 SCOPE: tuple[ScopeEntry, ...] = tuple(_from_route(r) for r in ROUTES if not r.operation_id.startswith(_UNSCORED))
 
 

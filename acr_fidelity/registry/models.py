@@ -18,8 +18,11 @@ from datetime import UTC, datetime
 from typing import Any
 
 from acr_fidelity.dataplane import DataPlane
+from acr_fidelity.registry.children import Children
 from acr_fidelity.registry.errors import DomainError
+from acr_fidelity.registry.families import FAMILIES
 from acr_fidelity.registry.locations import REGIONS, normalize_location
+from acr_fidelity.registry.replications import REPLICATIONS, locations
 from acr_fidelity.registry.repositories import Repositories
 from acr_fidelity.registry.versions import VersionTable
 from acr_fidelity.state.store import Store
@@ -125,6 +128,7 @@ class Backend:
         # Runs slow work (imports, data-plane removal); inline unless the server hands in a thread pool.
         self.runner = runner or (lambda job: job())
         self.repositories = Repositories(store)
+        self.children = Children(self)
 
     # ---- resource groups -------------------------------------------------------------------------------------
 
@@ -199,11 +203,16 @@ class Backend:
         """A registry whose deletion the data plane has finished is gone: drop it and end its operation."""
         if record is None or record["provisioningState"] != "Deleting" or self.dataplane.removing(record["name"]):
             return record
-        with self.store.transaction():
-            self.store.delete("registry", record["name"].lower())
-            self.repositories.forget(record["name"].lower() + "/")
+        self._drop(record)
         self._finish_operation(record.get("deleteOperationId"), None)
         return None
+
+    def _drop(self, record: dict[str, Any]) -> None:
+        """A registry is gone: with its children and the attributes of its repositories."""
+        with self.store.transaction():
+            self.store.delete("registry", record["name"].lower())
+            self.children.forget_registry(FAMILIES, record["name"])
+            self.repositories.forget(record["name"].lower() + "/")
 
     def get_registry(self, subscription_id: str, resource_group: str, name: str) -> dict[str, Any]:
         record = self.find_registry(name)
@@ -234,6 +243,9 @@ class Backend:
 
     def login_server(self, record: dict[str, Any]) -> str:
         return self.dataplane.login_server(record["name"], record.get("domainLabel"))
+
+    def locations(self, record: dict[str, Any]) -> list[str]:
+        return locations(record, self.children.of(REPLICATIONS, record))
 
     def _refresh(self, record: dict[str, Any]) -> None:
         """Move a registry out of Creating once its data plane answers (or failed)."""
@@ -361,7 +373,7 @@ class Backend:
             return self.store.get("operation", record["deleteOperationId"])
         self.dataplane.remove(record["name"])
         if not self.dataplane.removing(record["name"]):
-            self.store.delete("registry", name.lower())
+            self._drop(record)
             return True
         operation = {"id": f"registries-{uuid.uuid4()}", "kind": "delete", "status": "InProgress",
                      "registry": record["name"].lower(), "location": record["location"], "error": None}
@@ -395,7 +407,10 @@ class Backend:
 
     def list_usages(self, subscription_id: str, resource_group: str, name: str, api_version: str) -> list[dict]:
         record = self.get_registry(subscription_id, resource_group, name)
-        current = {"Size": self.dataplane.size_bytes(record["name"])}
+        network = record["properties"]["networkRuleSet"]
+        current = {"Size": self.dataplane.size_bytes(record["name"]),
+                   "Geo-replications": len(self.children.of(REPLICATIONS, record)),
+                   "IPRules": len(network["ipRules"]), "VNetRules": len(network["virtualNetworkRules"])}
         return [
             {"name": row["name"], "limit": row["limits"][record["sku"]], "currentValue": current.get(row["name"], 0),
              "unit": row["unit"]}
@@ -459,6 +474,13 @@ class Backend:
         operation["status"] = "Failed" if error else "Succeeded"
         operation["error"] = error
         self.store.put("operation", operation_id, operation)
+
+    def finished_operation(self, prefix: str, location: str) -> dict[str, Any]:
+        """An operation whose work is already done (a child resource made at once), for clients to poll."""
+        operation = {"id": f"{prefix}-{uuid.uuid4()}", "kind": "child", "status": "Succeeded", "registry": None,
+                     "location": location, "error": None}
+        self.store.put("operation", operation["id"], operation)
+        return operation
 
     def get_operation(self, operation_id: str) -> dict[str, Any]:
         operation = self.store.get("operation", operation_id)
@@ -560,20 +582,31 @@ def _properties(body: dict[str, Any]) -> dict[str, Any]:
 
 
 def _network_rule_set(value: Any) -> dict[str, Any]:
+    """The rule set's fields a body names (a PATCH that omits the rule lists keeps them, as recorded)."""
     if not isinstance(value, dict):
         raise DomainError("InvalidRequestContent", detail="'properties.networkRuleSet' must be an object")
+    out: dict[str, Any] = {}
     action = value.get("defaultAction", "Allow")
     if action not in ("Allow", "Deny"):
         raise DomainError("InvalidEnumValue", field="networkRuleSet.defaultAction", value=action,
                           allowed=("Allow", "Deny"))
-    ip_rules = value.get("ipRules") or []
-    if not isinstance(ip_rules, list) or not all(isinstance(r, dict) and "value" in r for r in ip_rules):
-        raise DomainError("InvalidRequestContent", detail="'networkRuleSet.ipRules' must be a list of {action, value}")
-    return {
-        "defaultAction": action,
-        "virtualNetworkRules": list(value.get("virtualNetworkRules") or []),
-        "ipRules": [{"action": r.get("action", "Allow"), "value": r["value"]} for r in ip_rules],
-    }
+    out["defaultAction"] = action
+    if value.get("ipRules") is not None:
+        out["ipRules"] = [{"action": r.get("action", "Allow"), "value": r["value"]}
+                          for r in _rules(value["ipRules"], "ipRules", "value")]
+    if value.get("virtualNetworkRules") is not None:
+        out["virtualNetworkRules"] = [{"action": r.get("action", "Allow"), "id": r["id"]}
+                                      for r in _rules(value["virtualNetworkRules"], "virtualNetworkRules", "id")]
+    return out
+
+
+def _rules(value: Any, field: str, key: str) -> list[dict[str, Any]]:
+    if not isinstance(value, list) or not all(
+            isinstance(r, dict) and isinstance(r.get(key), str) and r.get("action", "Allow") == "Allow"
+            for r in value):
+        raise DomainError("InvalidRequestContent",
+                          detail=f"'networkRuleSet.{field}' must be a list of {{action: Allow, {key}: string}}")
+    return value
 
 
 def _default_properties(now: datetime) -> dict[str, Any]:
@@ -615,7 +648,9 @@ def _check_create_only(record: dict[str, Any], properties: dict[str, Any]) -> No
 def _apply(record: dict[str, Any], properties: dict[str, Any], now: datetime) -> None:
     current = record["properties"]
     for field, value in properties.items():
-        if field == "policies":
+        if field == "networkRuleSet":
+            current[field] = {**current[field], **value}
+        elif field == "policies":
             for policy, settings in value.items():
                 merged = {**current["policies"].get(policy, {}), **settings}
                 if "lastUpdatedTime" in current["policies"].get(policy, {}):

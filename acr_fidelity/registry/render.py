@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from acr_fidelity.registry.children import Family, child_id
 from acr_fidelity.registry.models import REGISTRY_TYPE, registry_id
 from acr_fidelity.registry.versions import VersionTable
 
@@ -58,10 +59,12 @@ def _system_data(record: dict[str, Any], zulu: bool) -> dict[str, str]:
 def render_registry(
     record: dict[str, Any],
     login_server: str,
+    locations: list[str],
     api_version: str,
     table: VersionTable,
     provisioning_state: str | None = None,
 ) -> dict[str, Any]:
+    """`locations`: the home location and those of its replications, which the endpoint host names follow."""
     stored = record["properties"]
     properties: dict[str, Any] = {
         "loginServer": login_server,
@@ -73,8 +76,11 @@ def render_registry(
             continue  # network rules are a Premium feature
         if key == "dataEndpointHostNames":
             enabled = stored["dataEndpointEnabled"]
-            properties[key] = [f"{record['name'].lower()}.{record['location']}.data.azurecr.io"] if enabled else []
-        elif key in ("regionalEndpointHostNames", "privateEndpointConnections"):
+            properties[key] = [f"{record['name'].lower()}.{at}.data.azurecr.io" for at in locations] if enabled else []
+        elif key == "regionalEndpointHostNames":
+            enabled = stored["regionalEndpoints"] == "Enabled"
+            properties[key] = [f"{record['name'].lower()}.{at}.geo.azurecr.io" for at in locations] if enabled else []
+        elif key == "privateEndpointConnections":
             properties[key] = []
         else:
             properties[key] = stored[key]
@@ -91,6 +97,19 @@ def render_registry(
     resource["systemData"] = _system_data(record, zulu=False)
     resource["properties"] = properties
     return _prune(resource, "", api_version, table)
+
+
+def render_child(family: Family, record: dict[str, Any], api_version: str, table: VersionTable,
+                 provisioning_state: str | None = None) -> dict[str, Any]:
+    """A child resource; its fields are in the version table under `{segment}/` (replications/properties...)."""
+    resource: dict[str, Any] = {"type": family.type_name, "id": child_id(family, record), "name": record["name"]}
+    if "location" in record:
+        resource["location"] = record["location"]
+    resource["tags"] = record["tags"]
+    resource["systemData"] = _system_data(record, zulu=False)
+    resource["properties"] = {"provisioningState": provisioning_state or record["provisioningState"],
+                              **record["properties"]}
+    return _prune(resource, f"{family.segment}/", api_version, table)
 
 
 def render_generic_resource(record: dict[str, Any]) -> dict[str, Any]:

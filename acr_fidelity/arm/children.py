@@ -1,0 +1,58 @@
+"""Handlers of a registry's child resources, one set for every family: parse, call the model, render."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from acr_fidelity.arm.http import ArmRequest, ArmResponse, page
+from acr_fidelity.registry.children import Family
+from acr_fidelity.registry.render import render_child
+
+Handler = Callable[[ArmRequest], ArmResponse]
+
+
+def _where(request: ArmRequest) -> tuple[str, str, str]:
+    p = request.params
+    return p["subscriptionId"], p["resourceGroupName"], p["registryName"]
+
+
+def _render(request: ArmRequest, family: Family, record: dict, provisioning_state: str | None = None) -> dict:
+    return render_child(family, record, request.api_version, request.emulator.table, provisioning_state)
+
+
+def handlers(family: Family, name_param: str) -> dict[str, Handler]:
+    """create, get, update, delete and list for one family; `name_param` is the swagger's path parameter."""
+
+    def model(request: ArmRequest) -> Any:
+        return request.emulator.backend.children
+
+    def create(request: ArmRequest) -> ArmResponse:
+        name = request.params[name_param]
+        record, created = model(request).put(family, *_where(request), name, request.json(), request.caller)
+        if not created:
+            return ArmResponse(200, _render(request, family, record))
+        operation = request.emulator.backend.finished_operation(family.segment, record["location"])
+        status_url = (f"{request.base_url}{request.path}/operationStatuses/{operation['id']}"
+                      f"?api-version={request.api_version}")
+        # As for a registry, the 201 shows Creating though the work is done; the status poll says Succeeded.
+        return ArmResponse(201, _render(request, family, record, "Creating"), {"Azure-AsyncOperation": status_url})
+
+    def get(request: ArmRequest) -> ArmResponse:
+        record = model(request).get(family, *_where(request), request.params[name_param])
+        return ArmResponse(200, _render(request, family, record))
+
+    def update(request: ArmRequest) -> ArmResponse:
+        record = model(request).update(family, *_where(request), request.params[name_param], request.json(),
+                                       request.caller)
+        return ArmResponse(200, _render(request, family, record))
+
+    def delete(request: ArmRequest) -> ArmResponse:
+        deleted = model(request).delete(family, *_where(request), request.params[name_param])
+        return ArmResponse(200 if deleted else 204)
+
+    def list_all(request: ArmRequest) -> ArmResponse:
+        records = model(request).list(family, *_where(request))
+        return page(request, [_render(request, family, r) for r in records])
+
+    return {"create": create, "get": get, "update": update, "delete": delete, "list": list_all}

@@ -1,0 +1,176 @@
+"""A registry's child resources (replications, ...): one generic path for what every family shares (names, storage,
+systemData, provisioning, cascade delete); each family's own rules live in a module of its own (replications.py).
+No HTTP here.
+
+A child record: {name, registry, subscriptionId, resourceGroup, location?, tags, properties, provisioningState,
+createdAt/By/ByType, lastModifiedAt/By/ByType}, stored as kind `child.{segment}`, key `{registry}/{name}` (lower).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any, Protocol
+
+from acr_fidelity.registry.errors import DomainError
+
+if TYPE_CHECKING:
+    from acr_fidelity.registry.models import Backend, Caller
+
+
+class FamilyRules(Protocol):
+    """What differs between families; each raises DomainError with Azure's code."""
+
+    def create(self, backend: Backend, registry: dict[str, Any], name: str, body: dict[str, Any],
+               siblings: list[dict[str, Any]]) -> dict[str, Any]:
+        """The new record's own fields (location, tags, properties) from a PUT body."""
+
+    def replace(self, record: dict[str, Any], body: dict[str, Any]) -> None:
+        """A PUT on an existing child: change what may change."""
+
+    def update(self, record: dict[str, Any], body: dict[str, Any]) -> None:
+        """A PATCH."""
+
+    def check_delete(self, registry: dict[str, Any], record: dict[str, Any]) -> None:
+        """Refuse to delete what Azure keeps."""
+
+    def implicit(self, registry: dict[str, Any], siblings: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Children Azure creates by itself once the user made these (their own fields, as `create` returns)."""
+
+    def observe(self, record: dict[str, Any]) -> tuple[dict[str, Any], bool]:
+        """What a read shows, and whether the read moved the record on (a status that progresses)."""
+
+
+@dataclass(frozen=True)
+class Family:
+    segment: str  # the path segment under a registry: replications
+    type_name: str  # Microsoft.ContainerRegistry/registries/replications
+    name_pattern: re.Pattern[str]
+    rules: FamilyRules
+
+    @property
+    def kind(self) -> str:
+        return f"child.{self.segment}"
+
+
+def child_id(family: Family, record: dict[str, Any]) -> str:
+    return (f"/subscriptions/{record['subscriptionId']}/resourceGroups/{record['resourceGroup']}/providers/"
+            f"Microsoft.ContainerRegistry/registries/{record['registry']}/{family.segment}/{record['name']}")
+
+
+def _stamp(record: dict[str, Any], who: str, kind: str, now: datetime, created: bool) -> None:
+    from acr_fidelity.registry.models import azure_time
+
+    fields = ("lastModifiedAt", "lastModifiedBy", "lastModifiedByType")
+    if created:
+        fields = ("createdAt", "createdBy", "createdByType", *fields)
+    values = {"At": azure_time(now), "By": who, "ByType": kind}
+    for name in fields:
+        record[name] = values[name.removeprefix("created").removeprefix("lastModified")]
+
+
+class Children:
+    def __init__(self, backend: Backend) -> None:
+        self.backend = backend
+        self.store = backend.store
+
+    def _registry(self, subscription_id: str, resource_group: str, registry: str) -> dict[str, Any]:
+        return self.backend.get_registry(subscription_id, resource_group, registry)
+
+    def _key(self, registry: dict[str, Any], name: str) -> str:
+        return f"{registry['name']}/{name}".lower()
+
+    def of(self, family: Family, registry: dict[str, Any]) -> list[dict[str, Any]]:
+        """A registry's children of one family, in name order."""
+        prefix = registry["name"].lower() + "/"
+        return [doc for key in self.store.keys(family.kind, prefix) if (doc := self.store.get(family.kind, key))]
+
+    def _observe(self, family: Family, record: dict[str, Any]) -> dict[str, Any]:
+        shown, changed = family.rules.observe(record)
+        if changed:
+            self.store.put(family.kind, self._key({"name": record["registry"]}, record["name"]), record)
+        return shown
+
+    def list(self, family: Family, subscription_id: str, resource_group: str, registry: str) -> list[dict[str, Any]]:
+        parent = self._registry(subscription_id, resource_group, registry)
+        return [self._observe(family, record) for record in self.of(family, parent)]
+
+    def get(self, family: Family, subscription_id: str, resource_group: str, registry: str,
+            name: str) -> dict[str, Any]:
+        return self._observe(family, self._stored(family, subscription_id, resource_group, registry, name))
+
+    def _stored(self, family: Family, subscription_id: str, resource_group: str, registry: str,
+                name: str) -> dict[str, Any]:
+        parent = self._registry(subscription_id, resource_group, registry)
+        record = self.store.get(family.kind, self._key(parent, name))
+        if record is None:
+            raise DomainError("ChildResourceNotFound", type=family.type_name, name=f"{parent['name']}/{name}",
+                              resourceGroup=resource_group)
+        return record
+
+    def put(self, family: Family, subscription_id: str, resource_group: str, registry: str, name: str,
+            body: Any, caller: Caller) -> tuple[dict[str, Any], bool]:
+        """Create or replace; the record and whether it was created."""
+        if not isinstance(body, dict):
+            raise DomainError("InvalidRequestContent", detail="the body must be a JSON object")
+        parent = self._registry(subscription_id, resource_group, registry)
+        if not family.name_pattern.match(name):
+            raise DomainError("InvalidChildResourceName", type=family.segment, name=name,
+                              pattern=family.name_pattern.pattern)
+        now = datetime.now(UTC)
+        with self.store.transaction():
+            existing = self.store.get(family.kind, self._key(parent, name))
+            if existing is not None:
+                family.rules.replace(existing, body)
+                _stamp(existing, caller.name, caller.kind, now, created=False)
+                self.store.put(family.kind, self._key(parent, name), existing)
+                return existing, False
+            siblings = self.of(family, parent)
+            record = self._new(parent, name, family.rules.create(self.backend, parent, name, body, siblings),
+                               caller.name, caller.kind, now)
+            self.store.put(family.kind, self._key(parent, name), record)
+            for implied in family.rules.implicit(parent, [*siblings, record]):
+                key = self._key(parent, implied["name"])
+                if self.store.get(family.kind, key) is None:
+                    self.store.put(family.kind, key, self._new(parent, implied["name"], implied, AZURE_APP,
+                                                               "Application", now))
+        return record, True
+
+    @staticmethod
+    def _new(parent: dict[str, Any], name: str, fields: dict[str, Any], who: str, kind: str,
+             now: datetime) -> dict[str, Any]:
+        record = {"name": name, "registry": parent["name"], "subscriptionId": parent["subscriptionId"],
+                  "resourceGroup": parent["resourceGroup"], "tags": {}, "provisioningState": "Succeeded",
+                  **{k: v for k, v in fields.items() if k != "name"}}
+        _stamp(record, who, kind, now, created=True)
+        return record
+
+    def update(self, family: Family, subscription_id: str, resource_group: str, registry: str, name: str,
+               body: Any, caller: Caller) -> dict[str, Any]:
+        if not isinstance(body, dict):
+            raise DomainError("InvalidRequestContent", detail="the body must be a JSON object")
+        record = self._stored(family, subscription_id, resource_group, registry, name)
+        family.rules.update(record, body)
+        _stamp(record, caller.name, caller.kind, datetime.now(UTC), created=False)
+        self.store.put(family.kind, self._key({"name": record["registry"]}, name), record)
+        return record
+
+    def delete(self, family: Family, subscription_id: str, resource_group: str, registry: str, name: str) -> bool:
+        """False when there was nothing to delete."""
+        parent = self._registry(subscription_id, resource_group, registry)
+        record = self.store.get(family.kind, self._key(parent, name))
+        if record is None:
+            return False
+        family.rules.check_delete(parent, record)
+        return self.store.delete(family.kind, self._key(parent, name))
+
+    def forget_registry(self, families: tuple[Family, ...], registry_name: str) -> None:
+        """A deleted registry takes its children with it."""
+        for family in families:
+            for key in self.store.keys(family.kind, registry_name.lower() + "/"):
+                self.store.delete(family.kind, key)
+
+
+# Who Azure names in systemData for children it creates itself (the home replication), as recorded.
+AZURE_APP = "6a0ec4d3-30cb-4a83-91c0-ae56bc0e3d26"

@@ -1,0 +1,8 @@
+"""Every child-resource family of a registry: adding one is a row here, its rules module and its route rows."""
+
+from __future__ import annotations
+
+from acr_fidelity.registry.children import Family
+from acr_fidelity.registry.replications import REPLICATIONS
+
+FAMILIES: tuple[Family, ...] = (REPLICATIONS,)
