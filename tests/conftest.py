@@ -17,6 +17,9 @@ from acr_fidelity.config import load_settings
 from acr_fidelity.server import RunningServer, start_in_thread
 from acr_fidelity.tls.certs import trust_bundle
 
+# The Docker end-to-end fixtures (docker_engine, emu), for the modules that use them.
+pytest_plugins = ["tests.docker_support"]
+
 SUBSCRIPTION = "00000000-0000-0000-0000-000000000000"
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 

@@ -1,7 +1,6 @@
-"""The Docker data plane end to end: real Docker engine, real registry container, docker CLI, skopeo.
+"""The Docker data plane end to end: real Docker engine, real registry container, docker CLI, skopeo, oras.
 
-Skipped when no Docker engine answers, except in CI (env CI set), where that is a failure. Every run uses its own
-namespace (container, volume) and port range, and removes them at the end.
+Skipped when no Docker engine answers, except in CI (env CI set), where that is a failure (tests/docker_support.py).
 """
 
 from __future__ import annotations
@@ -11,13 +10,10 @@ import hashlib
 import io
 import json
 import os
-import random
-import shutil
 import socket
 import subprocess
 import tarfile
 import time
-import uuid
 import warnings
 from collections.abc import Iterator
 from pathlib import Path
@@ -28,188 +24,38 @@ import requests
 
 from acr_fidelity.config import load_settings
 from acr_fidelity.dataplane.images import ACCEPT
-from acr_fidelity.server import RunningServer, start_in_thread
-from tests.conftest import SUBSCRIPTION, Arm, reg_path
+from acr_fidelity.server import start_in_thread
+from tests.conftest import Arm, reg_path
+from tests.docker_support import (
+    BASE_PORT,
+    CONTAINER,
+    NAMESPACE,
+    Emu,
+    catalog,
+    make_image,
+    pulled_digest,
+    push,
+    push_new_image,
+    registry_url,
+    require,
+    sh,
+)
 
-ROOT = Path(__file__).resolve().parents[1]
-NAMESPACE = f"test-{uuid.uuid4().hex[:8]}"
-CONTAINER = f"acr-fidelity-{NAMESPACE}-registry"
-VOLUME = f"acr-fidelity-{NAMESPACE}-storage"
-BASE_PORT = random.randrange(20000, 29000, 100)
-LOCAL_IMAGES: set[str] = set()  # tags this run leaves in the local engine, removed at the end
-
-
-def _sh(*args: str, input: bytes | None = None, check: bool = True, timeout: int = 300) -> str:
-    done = subprocess.run(args, input=input, capture_output=True, timeout=timeout)
-    if check and done.returncode != 0:
-        raise AssertionError(f"{' '.join(args)} failed ({done.returncode}): {done.stderr.decode()[-2000:]}")
-    return done.stdout.decode()
-
-
-def _require(binary: str, hint: str) -> str:
-    """The binary's path; skips without it, except in CI (env CI set), where that is a failure."""
-    path = shutil.which(binary)
-    if path is None:
-        if os.environ.get("CI"):
-            pytest.fail(f"{binary} is missing: {hint}")
-        pytest.skip(f"{binary} is not installed ({hint})")
-    return path
-
-
-def _docker_answers() -> str | None:
-    if shutil.which("docker") is None:
-        return "no docker CLI"
-    try:
-        done = subprocess.run(["docker", "info"], capture_output=True, timeout=20)
-    except subprocess.TimeoutExpired:
-        return "docker info timed out"
-    return None if done.returncode == 0 else f"no Docker engine answers: {done.stderr.decode().strip()[:200]}"
-
-
-@pytest.fixture(scope="module", autouse=True)
-def docker_engine() -> Iterator[None]:
-    problem = _docker_answers()
-    if problem is not None:
-        if os.environ.get("CI"):
-            pytest.fail(f"{problem} (CI must start one: scripts/start-dockerd)")
-        pytest.skip(problem)
-    _sh(str(ROOT / "scripts" / "build-registry-image"))  # a no-op when registry:2 is there
-    yield
-    if LOCAL_IMAGES:
-        _sh("docker", "rmi", "-f", *sorted(LOCAL_IMAGES), check=False)
-    _sh("docker", "logout", f"localhost:{BASE_PORT}", check=False)
-    _sh("docker", "rm", "-f", CONTAINER, check=False)
-    _sh("docker", "volume", "rm", "-f", VOLUME, check=False)
-
-
-class Emu:
-    """The emulator under test; `restart()` stops it and starts a new one on the same state and namespace."""
-
-    def __init__(self, state_dir: Path) -> None:
-        self.settings = load_settings(env={}, overrides={
-            "port": 0, "acr_mocked": False, "acr_namespace": NAMESPACE, "acr_base_port": BASE_PORT,
-            "acr_max_port": BASE_PORT + 99, "acr_health_interval": 1, "state_dir": state_dir,
-        })
-        self.server: RunningServer = start_in_thread(self.settings)
-        self.arm = Arm(self.server.url)
-        self.arm.group()
-
-    def restart(self) -> None:
-        self.server.stop()
-        self.server = start_in_thread(self.settings)
-        self.arm = Arm(self.server.url)
-
-    def create(self, name: str) -> dict[str, Any]:
-        """Create a registry (admin user on) and wait for Succeeded; returns its properties."""
-        response = self.arm.registry(name, properties={"adminUserEnabled": True})
-        assert response.status_code in (200, 201), response.text
-        return self.wait(name)
-
-    def wait(self, name: str, timeout: float = 60) -> dict[str, Any]:
-        deadline = time.monotonic() + timeout
-        while True:
-            props = self.arm.call("GET", reg_path("rg1", name)).json()["properties"]
-            if props["provisioningState"] != "Creating" or time.monotonic() > deadline:
-                assert props["provisioningState"] == "Succeeded", props
-                return props
-            time.sleep(0.2)
-
-    def delete(self, name: str, timeout: float = 60) -> None:
-        """DELETE answers 200 when done at once, else 202 + Location, followed here until the images are gone."""
-        response = self.arm.call("DELETE", reg_path("rg1", name))
-        assert response.status_code in (200, 202), response.text
-        if response.status_code == 202:
-            assert response.headers["Retry-After"] == "1"
-            assert self.arm.call("GET", reg_path("rg1", name)).json()["properties"]["provisioningState"] == "Deleting"
-            deadline = time.monotonic() + timeout
-            while (poll := self.arm.session.get(response.headers["Location"])).status_code == 202:
-                assert time.monotonic() < deadline, "the deletion never finished"
-                time.sleep(0.2)
-            assert poll.status_code == 200, poll.text
-        assert self.arm.call("GET", reg_path("rg1", name)).status_code == 404
-        assert self.arm.call("DELETE", reg_path("rg1", name)).status_code == 204
-
-    def import_image(self, name: str, body: dict[str, Any], timeout: float = 120) -> dict[str, Any]:
-        """Run importImage to its end: {} on success, else the operation's error."""
-        response = self.arm.call("POST", reg_path("rg1", name) + "/importImage", json=body)
-        assert response.status_code == 202, response.text
-        location = response.headers["Location"]
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            result = self.arm.call("GET", location, version=None)
-            if result.status_code == 200:
-                return {}
-            if result.status_code != 202:
-                return result.json()["error"]
-            time.sleep(0.3)
-        raise AssertionError("import did not finish")
-
-    def resource_id(self, name: str) -> str:
-        return f"/subscriptions/{SUBSCRIPTION}{reg_path('rg1', name)}"
-
-
-@pytest.fixture(scope="module")
-def emu(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Emu]:
-    emulator = Emu(tmp_path_factory.mktemp("state"))
-    yield emulator
-    emulator.server.stop()
-
-
-def _registry_url(login_server: str) -> str:
-    host, _, _ = login_server.partition("/")
-    return f"http://{host.replace('localhost', '127.0.0.1')}"
-
-
-def _catalog(login_server: str) -> list[str]:
-    return requests.get(f"{_registry_url(login_server)}/v2/_catalog?n=1000", timeout=10).json()["repositories"]
-
-
-def make_image(tag: str, size: int = 64 * 1024) -> None:
-    """A one-layer image from a tarball of random bytes, so every image has its own digest."""
-    buffer = io.BytesIO()
-    with tarfile.open(fileobj=buffer, mode="w") as tar:
-        data = os.urandom(size)
-        info = tarfile.TarInfo("payload.bin")
-        info.size = len(data)
-        tar.addfile(info, io.BytesIO(data))
-    LOCAL_IMAGES.add(tag)
-    _sh("docker", "import", "-", tag, input=buffer.getvalue())
-
-
-def push(tag: str) -> str:
-    """docker push; returns the pushed manifest digest."""
-    out = _sh("docker", "push", tag)
-    return out.split("digest: ", 1)[1].split()[0]
-
-
-def pulled_digest(reference: str) -> str:
-    LOCAL_IMAGES.add(reference)
-    _sh("docker", "pull", reference)
-    repo = reference.rsplit(":", 1)[0] if "@" not in reference else reference.split("@")[0]
-    digests = json.loads(_sh("docker", "image", "inspect", "-f", "{{json .RepoDigests}}", reference))
-    return next(d.split("@")[1] for d in digests if d.startswith(repo + "@"))
-
-
-def push_new_image(login_server: str, repo: str, tag: str = "v1") -> str:
-    reference = f"{login_server}/{repo}:{tag}"
-    make_image(reference)
-    digest = push(reference)
-    _sh("docker", "rmi", "-f", reference)
-    return digest
+pytestmark = pytest.mark.usefixtures("docker_engine")
 
 
 def test_docker_login_push_catalog_pull(emu: Emu) -> None:
     props = emu.create("pushpull01")
     assert props["loginServer"] == f"localhost:{BASE_PORT}/pushpull01"
     creds = emu.arm.call("POST", reg_path("rg1", "pushpull01") + "/listCredentials").json()
-    login = _sh("docker", "login", props["loginServer"], "-u", creds["username"], "--password-stdin",
+    login = sh("docker", "login", props["loginServer"], "-u", creds["username"], "--password-stdin",
                 input=creds["passwords"][0]["value"].encode())
     assert "Login Succeeded" in login
     reference = f"{props['loginServer']}/hello:1.0"
     make_image(reference)
     digest = push(reference)
-    assert "pushpull01/hello" in _catalog(props["loginServer"])
-    _sh("docker", "rmi", "-f", reference)
+    assert "pushpull01/hello" in catalog(props["loginServer"])
+    sh("docker", "rmi", "-f", reference)
     assert pulled_digest(reference) == digest
     usage = emu.arm.call("GET", reg_path("rg1", "pushpull01") + "/listUsages").json()["value"]
     size = next(u["currentValue"] for u in usage if u["name"] == "Size")
@@ -227,16 +73,16 @@ def test_registries_are_isolated_and_delete_removes_content(emu: Emu) -> None:
 
     emu.delete("isolated01")
     deadline = time.monotonic() + 30
-    while "isolated01/app" in _catalog(second) and time.monotonic() < deadline:
+    while "isolated01/app" in catalog(second) and time.monotonic() < deadline:
         time.sleep(0.2)
-    catalog = _catalog(second)
-    assert "isolated01/app" not in catalog and "isolated02/app" in catalog
-    _sh("docker", "rmi", "-f", f"{second}/app:v1")
+    listed = catalog(second)
+    assert "isolated01/app" not in listed and "isolated02/app" in listed
+    sh("docker", "rmi", "-f", f"{second}/app:v1")
     assert pulled_digest(f"{second}/app:v1") == digest_second
 
     again = emu.create("isolated01")["loginServer"]
-    url = _registry_url(again)
-    assert not [r for r in _catalog(again) if r.startswith("isolated01/")]
+    url = registry_url(again)
+    assert not [r for r in catalog(again) if r.startswith("isolated01/")]
     assert requests.get(f"{url}/v2/isolated01/app/tags/list", timeout=10).status_code == 404
     # Nothing of the deleted namesake answers, even by digest (no stale descriptor cache).
     assert requests.head(f"{url}/v2/isolated01/app/manifests/{digest_first}", timeout=10).status_code == 404
@@ -288,22 +134,22 @@ def _manifest_digest(url: str, repo: str, reference: str) -> str:
 
 
 def test_skopeo_oci_image_and_index_round_trip(emu: Emu, tmp_path: Path) -> None:
-    _require("skopeo", "apt-get install skopeo")
+    require("skopeo", "apt-get install skopeo")
     login = emu.create("skopeo001")["loginServer"]
     layout = tmp_path / "layout"
     _oci_layout(layout, ["amd64", "arm64"])
     local = {m["annotations"]["org.opencontainers.image.ref.name"]: m["digest"]
              for m in json.loads((layout / "index.json").read_text())["manifests"]}
     for ref in ("single", "multi"):
-        _sh("skopeo", "copy", "--all", "--dest-tls-verify=false", f"oci:{layout}:{ref}", f"docker://{login}/oci:{ref}")
-        assert _manifest_digest(_registry_url(login), "skopeo001/oci", ref) == local[ref]
+        sh("skopeo", "copy", "--all", "--dest-tls-verify=false", f"oci:{layout}:{ref}", f"docker://{login}/oci:{ref}")
+        assert _manifest_digest(registry_url(login), "skopeo001/oci", ref) == local[ref]
         back = tmp_path / f"back-{ref}"
-        _sh("skopeo", "copy", "--all", "--src-tls-verify=false", f"docker://{login}/oci:{ref}", f"oci:{back}:{ref}")
+        sh("skopeo", "copy", "--all", "--src-tls-verify=false", f"docker://{login}/oci:{ref}", f"oci:{back}:{ref}")
         assert json.loads((back / "index.json").read_text())["manifests"][0]["digest"] == local[ref]
 
 
 def test_import_between_registries_modes_and_missing_source(emu: Emu, tmp_path: Path) -> None:
-    _require("skopeo", "apt-get install skopeo")
+    require("skopeo", "apt-get install skopeo")
     source = emu.create("importsrc1")["loginServer"]
     target = emu.create("importdst1")["loginServer"]
     digest = push_new_image(source, "lib/app", "1.0")
@@ -312,7 +158,7 @@ def test_import_between_registries_modes_and_missing_source(emu: Emu, tmp_path: 
               "targetTags": ["copied:1.0"], "untaggedTargetRepositories": ["untagged"]}
     assert emu.import_image("importdst1", tagged) == {}
     assert pulled_digest(f"{target}/copied:1.0") == digest
-    url = _registry_url(target)
+    url = registry_url(target)
     assert requests.head(f"{url}/v2/importdst1/untagged/manifests/{digest}", timeout=10).status_code == 200
 
     newer = {"source": {"resourceId": emu.resource_id("importsrc1"), "sourceImage": f"lib/app@{other}"},
@@ -325,12 +171,12 @@ def test_import_between_registries_modes_and_missing_source(emu: Emu, tmp_path: 
     # An OCI index copies whole, children first.
     layout = tmp_path / "layout"
     _oci_layout(layout, ["amd64", "arm64", "s390x"])
-    _sh("skopeo", "copy", "--all", "--dest-tls-verify=false", f"oci:{layout}:multi", f"docker://{source}/multi:1")
+    sh("skopeo", "copy", "--all", "--dest-tls-verify=false", f"oci:{layout}:multi", f"docker://{source}/multi:1")
     index = {"source": {"resourceId": emu.resource_id("importsrc1"), "sourceImage": "multi:1"},
              "targetTags": ["multi:copy"]}
     assert emu.import_image("importdst1", index) == {}
     assert _manifest_digest(url, "importdst1/multi", "copy") == _manifest_digest(url, "importsrc1/multi", "1")
-    _sh("skopeo", "copy", "--all", "--src-tls-verify=false", f"docker://{target}/multi:copy", f"oci:{tmp_path}/o:x")
+    sh("skopeo", "copy", "--all", "--src-tls-verify=false", f"docker://{target}/multi:copy", f"oci:{tmp_path}/o:x")
 
     missing = {"source": {"resourceId": emu.resource_id("importsrc1"), "sourceImage": "lib/app:nope"},
                "targetTags": ["never:1"]}
@@ -361,7 +207,7 @@ def _bcrypt(password: str) -> str:
 def plain_registry(tmp_path: Path) -> Iterator[str]:
     """Debian's registry binary served bare on a free port, with basic auth: a registry the emulator does not
     manage. The docker CLI is logged in to it for the test's pushes."""
-    binary = _require("docker-registry", "scripts/build-registry-image installs it")
+    binary = require("docker-registry", "scripts/build-registry-image installs it")
     port = _free_port()
     (tmp_path / "htpasswd").write_text(f"{PLAIN_USER}:{_bcrypt(PLAIN_PASSWORD)}\n")
     config = tmp_path / "config.yml"
@@ -378,11 +224,11 @@ def plain_registry(tmp_path: Path) -> Iterator[str]:
             except requests.RequestException:
                 assert time.monotonic() < deadline, "the plain registry did not start"
                 time.sleep(0.1)
-        _sh("docker", "login", f"localhost:{port}", "-u", PLAIN_USER, "--password-stdin",
+        sh("docker", "login", f"localhost:{port}", "-u", PLAIN_USER, "--password-stdin",
             input=PLAIN_PASSWORD.encode())
         yield f"localhost:{port}"
     finally:
-        _sh("docker", "logout", f"localhost:{port}", check=False)
+        sh("docker", "logout", f"localhost:{port}", check=False)
         process.terminate()
         process.wait(timeout=10)
 
@@ -402,11 +248,11 @@ def test_import_from_a_plain_registry(emu: Emu, plain_registry: str) -> None:
 def test_restart_keeps_registries_and_images(emu: Emu) -> None:
     login = emu.create("restart01")["loginServer"]
     digest = push_new_image(login, "kept")
-    container_id = _sh("docker", "inspect", "-f", "{{.Id}}", CONTAINER).strip()
+    container_id = sh("docker", "inspect", "-f", "{{.Id}}", CONTAINER).strip()
     emu.restart()
     props = emu.wait("restart01")
     assert props["loginServer"] == login
-    assert _sh("docker", "inspect", "-f", "{{.Id}}", CONTAINER).strip() == container_id  # adopted, not replaced
+    assert sh("docker", "inspect", "-f", "{{.Id}}", CONTAINER).strip() == container_id  # adopted, not replaced
     assert pulled_digest(f"{login}/kept:v1") == digest
 
 
@@ -417,12 +263,12 @@ def _blob_stored(digest: str) -> bool:
 
 
 def test_garbage_collection_frees_deleted_blobs_and_keeps_indexes(emu: Emu, tmp_path: Path) -> None:
-    _require("skopeo", "apt-get install skopeo")
+    require("skopeo", "apt-get install skopeo")
     kept = emu.create("gckeep001")["loginServer"]
     gone = emu.create("gcgone001")["loginServer"]
     layout = tmp_path / "layout"
     _oci_layout(layout, ["amd64", "arm64"])
-    _sh("skopeo", "copy", "--all", "--dest-tls-verify=false", f"oci:{layout}:multi", f"docker://{kept}/multi:1")
+    sh("skopeo", "copy", "--all", "--dest-tls-verify=false", f"oci:{layout}:multi", f"docker://{kept}/multi:1")
     digest = push_new_image(gone, "doomed")
     assert _blob_stored(digest)
     emu.delete("gcgone001")
@@ -430,17 +276,17 @@ def test_garbage_collection_frees_deleted_blobs_and_keeps_indexes(emu: Emu, tmp_
     assert not _blob_stored(digest)
     emu.wait("gckeep001")
     # Every child of the untouched index survived (no --delete-untagged).
-    _sh("skopeo", "copy", "--all", "--src-tls-verify=false", f"docker://{kept}/multi:1", f"oci:{tmp_path}/back:x")
+    sh("skopeo", "copy", "--all", "--src-tls-verify=false", f"docker://{kept}/multi:1", f"oci:{tmp_path}/back:x")
 
 
 def test_removed_container_comes_back(emu: Emu) -> None:
     login = emu.create("recover01")["loginServer"]
     digest = push_new_image(login, "before")
-    _sh("docker", "rm", "-f", CONTAINER)
+    sh("docker", "rm", "-f", CONTAINER)
     deadline = time.monotonic() + 60
     while True:
         health = emu.arm.call("GET", "/_emulator/health", version=None).json()["acr"]["dataPlane"]
-        running = _sh("docker", "ps", "-q", "--filter", f"name=^{CONTAINER}$").strip()
+        running = sh("docker", "ps", "-q", "--filter", f"name=^{CONTAINER}$").strip()
         if running and health["status"] == "ready":
             break
         assert time.monotonic() < deadline, health
@@ -489,15 +335,15 @@ def test_host_networking_serves_push_and_pull() -> None:
             assert arm.registry("hostnet01").status_code == 201
             props = _settled(arm, "hostnet01")
             assert props["provisioningState"] == "Succeeded", props
-            mode = _sh("docker", "inspect", "-f", "{{.HostConfig.NetworkMode}}", f"acr-fidelity-{namespace}-registry")
+            mode = sh("docker", "inspect", "-f", "{{.HostConfig.NetworkMode}}", f"acr-fidelity-{namespace}-registry")
             assert mode.strip() == "host"
             health = arm.call("GET", "/_emulator/health", version=None).json()["acr"]["dataPlane"]
             assert health["network"] == "host"
             digest = push_new_image(props["loginServer"], "hello")
             assert pulled_digest(f"{props['loginServer']}/hello:v1") == digest
     finally:
-        _sh("docker", "rm", "-f", f"acr-fidelity-{namespace}-registry", check=False)
-        _sh("docker", "volume", "rm", "-f", f"acr-fidelity-{namespace}-storage", check=False)
+        sh("docker", "rm", "-f", f"acr-fidelity-{namespace}-registry", check=False)
+        sh("docker", "volume", "rm", "-f", f"acr-fidelity-{namespace}-storage", check=False)
 
 
 def test_oras_pushes_and_pulls_an_artifact(emu: Emu, tmp_path: Path) -> None:
@@ -511,4 +357,4 @@ def test_oras_pushes_and_pulls_an_artifact(emu: Emu, tmp_path: Path) -> None:
     client.push(files=[str(source)], target=target, disable_path_validation=True)
     pulled = client.pull(target=target, outdir=str(tmp_path / "out"))
     assert [Path(p).read_text() for p in pulled] == [source.read_text()]
-    assert "orasreg01/docs/notes" in _catalog(login_server)
+    assert "orasreg01/docs/notes" in catalog(login_server)

@@ -1,0 +1,324 @@
+"""The data plane's front door in Azure's own (enforced) auth mode, with the real docker CLI, skopeo, oras and raw
+HTTP: ACR's challenge and token protocol, the admin user's rules, anonymous pull, isolation between registries,
+public network access, ACR's /acr/v1 API with its locks, and bad input.
+
+Skipped when no Docker engine answers, except in CI (tests/docker_support.py).
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import subprocess
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import jwt
+import oras.client
+import pytest
+import requests
+
+from tests.conftest import reg_path
+from tests.docker_support import BASE_PORT, Emu, make_image, pulled_digest, push, push_new_image, require, sh
+
+pytestmark = pytest.mark.usefixtures("docker_engine")
+
+
+@pytest.fixture(scope="module")
+def emu(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Emu]:
+    emulator = Emu(tmp_path_factory.mktemp("enforced"), acr_auth="enforced")
+    yield emulator
+    emulator.server.stop()
+
+
+@pytest.fixture(autouse=True)
+def logged_out() -> Iterator[None]:
+    sh("docker", "logout", f"localhost:{BASE_PORT}", check=False)
+    yield
+    sh("docker", "logout", f"localhost:{BASE_PORT}", check=False)
+
+
+def host(emu: Emu) -> str:
+    port = emu.server.emulator.dataplane.public_port
+    assert port is not None
+    return f"127.0.0.1:{port}"
+
+
+def basic(username: str, password: str) -> dict[str, str]:
+    return {"Authorization": "Basic " + base64.b64encode(f"{username}:{password}".encode()).decode()}
+
+
+def token(emu: Emu, scope: str, auth: dict[str, str] | None = None, service: str | None = None) -> str:
+    """docker's way: GET /oauth2/token with Basic credentials (or none)."""
+    answer = requests.get(f"http://{host(emu)}/oauth2/token",
+                          params={"service": service or host(emu), "scope": scope}, headers=auth or {}, timeout=10)
+    assert answer.status_code == 200, answer.text
+    return answer.json()["access_token"]
+
+
+def bearer(value: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {value}"}
+
+
+def error_code(answer: requests.Response) -> str:
+    return answer.json()["errors"][0]["code"]
+
+
+def docker_login(emu: Emu, username: str, password: str, check: bool = True) -> str:
+    return sh("docker", "login", f"localhost:{BASE_PORT}", "-u", username, "--password-stdin",
+              input=password.encode(), check=check)
+
+
+def test_challenge_and_token_protocol(emu: Emu) -> None:
+    emu.create("protocol01")
+    ping = requests.get(f"http://{host(emu)}/v2/", timeout=10)
+    assert ping.status_code == 401 and error_code(ping) == "UNAUTHORIZED"
+    assert ping.headers["WWW-Authenticate"] == (f'Bearer realm="http://{host(emu)}/oauth2/token",'
+                                                f'service="{host(emu)}"')
+    # az calls {loginServer}/v2/: the path-style login server is its service.
+    prefixed = requests.get(f"http://{host(emu)}/protocol01/v2/", timeout=10)
+    assert prefixed.headers["WWW-Authenticate"].endswith(f'service="{host(emu)}/protocol01"')
+
+    user, password = emu.credentials("protocol01")
+    access = token(emu, "repository:protocol01/app:pull,push registry:catalog:*", basic(user, password))
+    claims = jwt.decode(access, options={"verify_signature": False})
+    assert claims["iss"] == "Azure Container Registry" and claims["aud"] == host(emu)
+    assert claims["access"][0] == {"type": "repository", "name": "protocol01/app", "actions": ["pull", "push"]}
+    assert requests.get(f"http://{host(emu)}/v2/", headers=bearer(access), timeout=10).status_code == 200
+
+    # The SDK's and az's form: POST with a password grant, and the refresh-token grant after an exchange.
+    posted = requests.post(f"http://{host(emu)}/protocol01/oauth2/token", data={
+        "grant_type": "password", "service": f"{host(emu)}/protocol01", "scope": "repository:app:metadata_read",
+        "username": user, "password": password}, timeout=10)
+    assert jwt.decode(posted.json()["access_token"], options={"verify_signature": False})["access"] == [
+        {"type": "repository", "name": "app", "actions": ["metadata_read"]}]
+    aad = jwt.encode({"oid": "11111111-2222-3333-4444-555555555555", "exp": int(time.time()) + 600},
+                     "a-test-key-of-thirty-two-bytes!!")
+    refresh = requests.post(f"http://{host(emu)}/oauth2/exchange", data={
+        "grant_type": "access_token", "service": host(emu), "access_token": aad}, timeout=10).json()["refresh_token"]
+    granted = requests.post(f"http://{host(emu)}/oauth2/token", data={
+        "grant_type": "refresh_token", "service": host(emu), "scope": "repository:protocol01/app:delete",
+        "refresh_token": refresh}, timeout=10).json()["access_token"]
+    assert jwt.decode(granted, options={"verify_signature": False})["access"][0]["actions"] == ["delete"]
+
+
+def test_admin_user_rules_with_docker_login(emu: Emu) -> None:
+    emu.create("adminrules01")
+    user, password = emu.credentials("adminrules01")
+    assert "Login Succeeded" in docker_login(emu, user, password)
+    assert subprocess_login(emu, user, "wrong-password").returncode != 0
+    regenerated = emu.arm.call("POST", reg_path("rg1", "adminrules01") + "/regenerateCredential",
+                               json={"name": "password"}).json()["passwords"][0]["value"]
+    assert regenerated != password
+    failed = subprocess_login(emu, user, password)
+    assert failed.returncode != 0, "a regenerated password must stop working at once"
+    assert "Login Succeeded" in docker_login(emu, user, regenerated)
+    emu.arm.call("PATCH", reg_path("rg1", "adminrules01"), json={"properties": {"adminUserEnabled": False}})
+    assert subprocess_login(emu, user, regenerated).returncode != 0
+
+
+def subprocess_login(emu: Emu, user: str, password: str) -> subprocess.CompletedProcess[bytes]:
+    return subprocess.run(["docker", "login", f"localhost:{BASE_PORT}", "-u", user, "--password-stdin"],
+                          input=password.encode(), capture_output=True, timeout=60)
+
+
+def test_anonymous_push_fails_and_anonymous_pull_needs_the_setting(emu: Emu) -> None:
+    login = emu.create("anonpull01")["loginServer"]
+    reference = f"{login}/app:1"
+    make_image(reference)
+    refused = subprocess_run(["docker", "push", reference])
+    assert refused.returncode != 0 and "authentication required" in refused.stderr.decode() + refused.stdout.decode()
+
+    docker_login(emu, *emu.credentials("anonpull01"))
+    digest = push(reference)
+    sh("docker", "logout", f"localhost:{BASE_PORT}")
+    sh("docker", "rmi", "-f", reference)
+    assert subprocess_run(["docker", "pull", reference]).returncode != 0
+
+    emu.arm.call("PATCH", reg_path("rg1", "anonpull01"), json={"properties": {"anonymousPullEnabled": True}})
+    assert pulled_digest(reference) == digest
+    assert subprocess_run(["docker", "push", reference]).returncode != 0  # pulls only
+
+
+def subprocess_run(args: list[str]) -> subprocess.CompletedProcess[bytes]:
+    return subprocess.run(args, capture_output=True, timeout=300)
+
+
+def test_the_credentials_of_one_registry_never_reach_another(emu: Emu) -> None:
+    emu.create("isolation01")
+    second = emu.create("isolation02")["loginServer"]
+    push_with_admin(emu, "isolation02", second, "secret")
+    user, password = emu.credentials("isolation01")
+    foreign = token(emu, "repository:isolation02/secret:pull,push,delete registry:catalog:*", basic(user, password))
+    assert jwt.decode(foreign, options={"verify_signature": False})["access"] == [
+        {"type": "registry", "name": "catalog", "actions": ["*"]}]  # the bare host's catalog, filtered when read
+    base = f"http://{host(emu)}"
+    for auth in (bearer(foreign), basic(user, password)):
+        for method, path in (("GET", "/v2/isolation02/secret/tags/list"),
+                             ("GET", "/v2/isolation02/secret/manifests/v1"),
+                             ("DELETE", "/v2/isolation02/secret/manifests/v1"),
+                             ("POST", "/v2/isolation02/secret/blobs/uploads/"),
+                             ("GET", "/isolation02/acr/v1/_catalog"),
+                             ("GET", "/isolation02/acr/v1/secret/_tags"),
+                             ("DELETE", "/isolation02/acr/v1/secret")):
+            answer = requests.request(method, base + path, headers=auth, timeout=10)
+            assert answer.status_code == 401, (method, path, answer.status_code)
+            assert error_code(answer) == "UNAUTHORIZED"
+    listed = requests.get(f"{base}/v2/_catalog", headers=bearer(foreign), timeout=10).json()["repositories"]
+    assert not [r for r in listed if r.startswith("isolation02/")]
+    docker_login(emu, user, password)
+    make_image(f"{second}/intruder:1")
+    assert subprocess_run(["docker", "push", f"{second}/intruder:1"]).returncode != 0
+
+
+def push_with_admin(emu: Emu, name: str, login_server: str, repository: str, tag: str = "v1") -> str:
+    docker_login(emu, *emu.credentials(name))
+    try:
+        return push_new_image(login_server, repository, tag)
+    finally:
+        sh("docker", "logout", f"localhost:{BASE_PORT}")
+
+
+def test_public_network_access_disabled_is_denied(emu: Emu) -> None:
+    emu.create("privatereg01")
+    user, password = emu.credentials("privatereg01")
+    emu.arm.call("PATCH", reg_path("rg1", "privatereg01"), json={"properties": {"publicNetworkAccess": "Disabled"}})
+    answer = requests.get(f"http://{host(emu)}/v2/privatereg01/app/tags/list", headers=basic(user, password),
+                          timeout=10)
+    assert answer.status_code == 403 and error_code(answer) == "DENIED"
+    refused = requests.get(f"http://{host(emu)}/oauth2/token", headers=basic(user, password), timeout=10,
+                           params={"service": host(emu), "scope": "repository:privatereg01/app:pull"})
+    assert refused.status_code == 403 and error_code(refused) == "DENIED"
+
+
+def test_acr_v1_api_and_its_locks(emu: Emu) -> None:
+    login = emu.create("acrapi01")["loginServer"]
+    first = push_with_admin(emu, "acrapi01", login, "team/app", "1")
+    time.sleep(0.05)  # tag times are the storage's: order needs distinct instants
+    second = push_with_admin(emu, "acrapi01", login, "team/app", "2")
+    user, password = emu.credentials("acrapi01")
+    api = f"http://{host(emu)}/acrapi01/acr/v1"
+    auth = basic(user, password)
+
+    assert requests.get(f"{api}/_catalog", headers=auth, timeout=10).json() == {"repositories": ["team/app"]}
+    repo = requests.get(f"{api}/team/app", headers=auth, timeout=10).json()
+    assert repo["imageName"] == "team/app" and repo["registry"] == login
+    assert (repo["tagCount"], repo["manifestCount"]) == (2, 2)
+    assert repo["changeableAttributes"] == {"deleteEnabled": True, "writeEnabled": True, "readEnabled": True,
+                                            "listEnabled": True}
+    newest = requests.get(f"{api}/team/app/_tags", params={"orderby": "timedesc", "n": 1}, headers=auth, timeout=10)
+    assert [t["name"] for t in newest.json()["tags"]] == ["2"]
+    assert newest.headers["Link"] == '</acr/v1/team/app/_tags?last=2&n=1&orderby=timedesc>; rel="next"'
+    rest = requests.get(f"{api}/team/app/_tags", params={"orderby": "timedesc", "n": 1, "last": "2"}, headers=auth,
+                        timeout=10).json()["tags"]
+    assert [(t["name"], t["digest"]) for t in rest] == [("1", first)]
+    manifests = requests.get(f"{api}/team/app/_manifests", headers=auth, timeout=10).json()["manifests"]
+    assert {m["digest"]: m["tags"] for m in manifests} == {first: ["1"], second: ["2"]}
+    assert all(m["architecture"] == "amd64" and m["os"] == "linux" and m["imageSize"] > 64 * 1024
+               for m in manifests)
+    shown = requests.get(f"{api}/team/app/_manifests/{second}", headers=auth, timeout=10).json()["manifest"]
+    assert shown["tags"] == ["2"] and shown["mediaType"].endswith("manifest.v2+json")
+
+    # A locked tag refuses a push over it and a delete; an unlisted one disappears from the lists.
+    locked = requests.patch(f"{api}/team/app/_tags/1", json={"writeEnabled": False}, headers=auth, timeout=10)
+    assert locked.json()["tag"]["changeableAttributes"]["writeEnabled"] is False
+    docker_login(emu, user, password)
+    make_image(f"{login}/team/app:1")
+    assert "denied" in subprocess_run(["docker", "push", f"{login}/team/app:1"]).stderr.decode().lower()
+    assert requests.delete(f"{api}/team/app/_tags/1", headers=auth, timeout=10).status_code == 403
+    requests.patch(f"{api}/team/app/_tags/2", json={"listEnabled": False}, headers=auth, timeout=10)
+    tags = requests.get(f"{api}/team/app/_tags", headers=auth, timeout=10).json()["tags"]
+    assert [t["name"] for t in tags] == ["1"]
+    assert requests.get(f"http://{host(emu)}/v2/acrapi01/team/app/tags/list", headers=auth,
+                        timeout=10).json()["tags"] == ["1"]
+    bad = requests.patch(f"{api}/team/app", json={"readEnabled": "no"}, headers=auth, timeout=10)
+    assert bad.status_code == 400 and error_code(bad) == "INVALID_REQUEST"
+
+    requests.patch(f"{api}/team/app/_tags/1", json={"writeEnabled": True}, headers=auth, timeout=10)
+    assert requests.delete(f"{api}/team/app/_tags/1", headers=auth, timeout=10).status_code == 202
+    assert requests.get(f"{api}/team/app/_tags/1", headers=auth, timeout=10).status_code == 404
+    deleted = requests.delete(f"{api}/team/app", headers=auth, timeout=10)
+    assert deleted.status_code == 202 and deleted.json()["tagsDeleted"] == ["2"]
+    assert requests.get(f"{api}/_catalog", headers=auth, timeout=10).json() == {"repositories": []}
+    assert error_code(requests.get(f"{api}/team/app", headers=auth, timeout=10)) == "NAME_UNKNOWN"
+
+
+def test_bad_credentials_and_names_get_the_registry_envelope(emu: Emu) -> None:
+    emu.create("badinput01")
+    user, password = emu.credentials("badinput01")
+    base = f"http://{host(emu)}"
+    forged = jwt.encode({"iss": "Azure Container Registry", "aud": host(emu), "exp": int(time.time()) + 600,
+                         "grant_type": "access_token", "principal": "aad:x",
+                         "access": [{"type": "repository", "name": "badinput01/app", "actions": ["pull"]}]},
+                        "not-the-emulators-key-32-bytes!!")
+    expired = token(emu, "repository:badinput01/app:pull", basic(user, password))
+    claims = jwt.decode(expired, options={"verify_signature": False})
+    for authorization in ("Bearer not-a-jwt", f"Bearer {forged}", "Basic !!!", "Digest x",
+                          "Bearer " + expired[:-4] + "AAAA"):
+        answer = requests.get(f"{base}/v2/badinput01/app/tags/list", headers={"Authorization": authorization},
+                              timeout=10)
+        assert answer.status_code == 401 and error_code(answer) == "UNAUTHORIZED", authorization
+    assert claims["exp"] > time.time()
+    for scope, code in (("repository:../etc:pull", "NAME_INVALID"), ("nonsense", "INVALID_REQUEST"),
+                        ("registry:other:*", "INVALID_REQUEST")):
+        answer = requests.get(f"{base}/oauth2/token", params={"service": host(emu), "scope": scope},
+                              headers=basic(user, password), timeout=10)
+        assert answer.status_code == 400 and error_code(answer) == code, scope
+    for path in ("/v2/badinput01/../secret/manifests/x", "/v2/badinput01/UPPER/manifests/x",
+                 "/v2/badinput01/a%2F..%2Fb/manifests/x"):
+        answer = requests.get(base + path, headers=basic(user, password), timeout=10)
+        assert answer.status_code in (400, 404) and error_code(answer) in ("NAME_INVALID", "NAME_UNKNOWN"), path
+    huge = requests.put(f"{base}/v2/badinput01/app/manifests/big", data=b"{" + b" " * (5 * 1024 * 1024) + b"}",
+                        headers={**basic(user, password),
+                                 "Content-Type": "application/vnd.oci.image.manifest.v1+json"}, timeout=30)
+    assert 400 <= huge.status_code < 500
+    assert requests.get(f"{base}/v2/badinput01/app/tags/list", headers=basic(user, password),
+                        timeout=10).status_code == 404  # nothing half-written
+
+
+def test_skopeo_and_oras_with_token_auth(emu: Emu, tmp_path: Path) -> None:
+    require("skopeo", "apt-get install skopeo")
+    login = emu.create("tokenclients01")["loginServer"]
+    user, password = emu.credentials("tokenclients01")
+    source = f"{login}/base:1"
+    make_image(source)
+    layout = tmp_path / "layout"
+    sh("skopeo", "copy", "--dest-tls-verify=false", "--src-tls-verify=false", f"docker-daemon:{source}",
+       f"oci:{layout}:1")
+    sh("skopeo", "copy", "--dest-tls-verify=false", "--dest-creds", f"{user}:{password}", f"oci:{layout}:1",
+       f"docker://{login}/copied:1")
+    refused = subprocess_run(["skopeo", "copy", "--dest-tls-verify=false", "--dest-creds", f"{user}:wrong",
+                              f"oci:{layout}:1", f"docker://{login}/copied:2"])
+    assert refused.returncode != 0
+    inspected = json.loads(sh("skopeo", "inspect", "--tls-verify=false", "--creds", f"{user}:{password}",
+                              f"docker://{login}/copied:1"))
+    assert inspected["Name"] == f"{login}/copied"
+
+    artifact = tmp_path / "notes.txt"
+    artifact.write_text("hello through the front door")
+    target = f"{login.replace('localhost', '127.0.0.1')}/notes:1"
+    # oras-py's token backend keeps the first token it gets (pull, from the first HEAD) for the whole push, so it
+    # pushes with Basic credentials, which ACR accepts on every request; it pulls through the token protocol.
+    clients = {}
+    for backend in ("basic", "token"):
+        clients[backend] = oras.client.OrasClient(hostname=target.split("/")[0], insecure=True, auth_backend=backend)
+        clients[backend].login(username=user, password=password, tls_verify=False,
+                               config_path=str(tmp_path / f"oras-{backend}.json"))
+    clients["basic"].push(target=target, files=[str(artifact)], disable_path_validation=True)
+    pulled = clients["token"].pull(target=target, outdir=str(tmp_path / "out"))
+    assert Path(pulled[0]).read_text() == "hello through the front door"
+
+
+def test_import_from_a_registry_that_speaks_bearer_tokens(emu: Emu) -> None:
+    source = emu.create("importsrc01")["loginServer"]
+    digest = push_with_admin(emu, "importsrc01", source, "tool", "3")
+    emu.create("importdst01")
+    user, password = emu.credentials("importsrc01")
+    uri = source.split("/")[0].replace("localhost", "127.0.0.1") + "/importsrc01"
+    body = {"source": {"registryUri": uri, "sourceImage": "tool:3",
+                       "credentials": {"username": user, "password": password}}, "targetTags": ["tool:3"]}
+    assert emu.import_image("importdst01", body) == {}
+    target = emu.arm.call("GET", reg_path("rg1", "importdst01")).json()["properties"]["loginServer"]
+    docker_login(emu, *emu.credentials("importdst01"))
+    assert pulled_digest(f"{target}/tool:3") == digest
