@@ -5,6 +5,7 @@ Runs in the tox env `azcli`, which installs azure-cli; elsewhere it skips unless
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import os
@@ -161,8 +162,10 @@ def _sh(*args: str, stdin: bytes | None = None) -> str:
     return done.stdout.decode()
 
 
-def test_az_acr_import_between_emulator_registries_then_docker_pull(tmp_path: Path) -> None:
-    """With the data plane running: push into one registry, `az acr import` into another, pull the copy."""
+@contextlib.contextmanager
+def dataplane_az(tmp_path: Path, **settings: Any) -> Iterator[tuple[Az, RunningServer, list[str]]]:
+    """An emulator with the data plane on (its own namespace and ports), az signed in, a resource group `dpgroup`;
+    images named in the yielded list are removed from the engine at the end, with the container and its volume."""
     _require_az()
     if (problem := _docker_problem()) is not None:
         if os.environ.get("CI"):
@@ -173,38 +176,78 @@ def test_az_acr_import_between_emulator_registries_then_docker_pull(tmp_path: Pa
     pushed: list[str] = []
     try:
         with start(acr_mocked=False, acr_namespace=namespace, acr_base_port=base_port,
-                   acr_max_port=base_port + 99, state_dir=str(tmp_path / "state")) as server:
+                   acr_max_port=base_port + 99, state_dir=str(tmp_path / "state"), **settings) as server:
             cli = Az(_az_env(server, tmp_path / "az"))
             _sign_in(cli, server)
             cli.run("group", "create", "--name", "dpgroup", "--location", "westus")
-            source = cli.json("acr", "create", "-n", "azsource01", "-g", "dpgroup", "--sku", "Basic")
-            target = cli.json("acr", "create", "-n", "aztarget01", "-g", "dpgroup", "--sku", "Basic")
-            assert source["provisioningState"] == target["provisioningState"] == "Succeeded"
-            assert source["loginServer"] == f"localhost:{base_port}/azsource01"
-
-            layer = io.BytesIO()
-            with tarfile.open(fileobj=layer, mode="w") as tar:
-                data = f"hello from {namespace}\n".encode()
-                info = tarfile.TarInfo("hello.txt")
-                info.size = len(data)
-                tar.addfile(info, io.BytesIO(data))
-            original = f"{source['loginServer']}/hello:1"
-            _sh("docker", "import", "-", original, stdin=layer.getvalue())
-            pushed.append(original)
-            push_log = _sh("docker", "push", original)
-            digest = re.search(r"digest: (sha256:[0-9a-f]{64})", push_log)
-            assert digest is not None
-
-            cli.run("acr", "import", "-n", "aztarget01", "--source", "hello:1", "-r", "azsource01",
-                    "--image", "copied/hello:1")
-            copy = f"{target['loginServer']}/copied/hello:1"
-            pushed.append(copy)
-            _sh("docker", "pull", copy)
-            repo_digests = json.loads(_sh("docker", "inspect", "--format", "{{json .RepoDigests}}", copy))
-            assert f"{target['loginServer']}/copied/hello@{digest.group(1)}" in repo_digests
-            usage = {row["name"]: row for row in cli.json("acr", "show-usage", "-n", "aztarget01")["value"]}
-            assert usage["Size"]["currentValue"] > 0
+            yield cli, server, pushed
     finally:
         subprocess.run(["docker", "rmi", "-f", *pushed], capture_output=True)
+        subprocess.run(["docker", "logout", f"localhost:{base_port}"], capture_output=True)
         subprocess.run(["docker", "rm", "-f", f"acr-fidelity-{namespace}-registry"], capture_output=True)
         subprocess.run(["docker", "volume", "rm", "-f", f"acr-fidelity-{namespace}-storage"], capture_output=True)
+
+
+def _push_image(reference: str, pushed: list[str], text: str) -> str:
+    """docker import a one-file image and push it; its manifest digest."""
+    layer = io.BytesIO()
+    with tarfile.open(fileobj=layer, mode="w") as tar:
+        data = text.encode()
+        info = tarfile.TarInfo("hello.txt")
+        info.size = len(data)
+        tar.addfile(info, io.BytesIO(data))
+    _sh("docker", "import", "-", reference, stdin=layer.getvalue())
+    pushed.append(reference)
+    digest = re.search(r"digest: (sha256:[0-9a-f]{64})", _sh("docker", "push", reference))
+    assert digest is not None
+    return digest.group(1)
+
+
+def test_az_acr_import_between_emulator_registries_then_docker_pull(tmp_path: Path) -> None:
+    """With the data plane running: push into one registry, `az acr import` into another, pull the copy."""
+    with dataplane_az(tmp_path) as (cli, server, pushed):
+        source = cli.json("acr", "create", "-n", "azsource01", "-g", "dpgroup", "--sku", "Basic")
+        target = cli.json("acr", "create", "-n", "aztarget01", "-g", "dpgroup", "--sku", "Basic")
+        assert source["provisioningState"] == target["provisioningState"] == "Succeeded"
+        assert source["loginServer"] == f"localhost:{server.emulator.dataplane.public_port}/azsource01"
+        digest = _push_image(f"{source['loginServer']}/hello:1", pushed, f"hello from {tmp_path}\n")
+
+        cli.run("acr", "import", "-n", "aztarget01", "--source", "hello:1", "-r", "azsource01",
+                "--image", "copied/hello:1")
+        copy = f"{target['loginServer']}/copied/hello:1"
+        pushed.append(copy)
+        _sh("docker", "pull", copy)
+        repo_digests = json.loads(_sh("docker", "inspect", "--format", "{{json .RepoDigests}}", copy))
+        assert f"{target['loginServer']}/copied/hello@{digest}" in repo_digests
+        usage = {row["name"]: row for row in cli.json("acr", "show-usage", "-n", "aztarget01")["value"]}
+        assert usage["Size"]["currentValue"] > 0
+
+
+def test_az_acr_login_and_repository_commands(tmp_path: Path) -> None:
+    """Azure's auth (enforced): az acr login signs docker in through ACR's token exchange; the repository and
+    manifest commands go through /acr/v1 with scoped tokens."""
+    with dataplane_az(tmp_path, acr_auth="enforced") as (cli, server, pushed):
+        login = cli.json("acr", "create", "-n", "azdataplane01", "-g", "dpgroup", "--sku", "Premium")["loginServer"]
+        assert "Login Succeeded" in cli.run("acr", "login", "-n", "azdataplane01").stdout
+        first = _push_image(f"{login}/app:1", pushed, "first\n")
+        time.sleep(0.05)  # tag times are the storage's: ordering needs distinct instants
+        second = _push_image(f"{login}/app:2", pushed, "second\n")
+
+        exposed = cli.json("acr", "login", "-n", "azdataplane01", "--expose-token")
+        assert exposed["loginServer"] == login and exposed["accessToken"].count(".") == 2
+        assert cli.json("acr", "repository", "list", "-n", "azdataplane01") == ["app"]
+        shown = cli.json("acr", "repository", "show", "-n", "azdataplane01", "--repository", "app")
+        assert (shown["imageName"], shown["tagCount"], shown["manifestCount"]) == ("app", 2, 2)
+        assert cli.json("acr", "repository", "show-tags", "-n", "azdataplane01", "--repository", "app",
+                        "--orderby", "time_desc", "--top", "1") == ["2"]
+        locked = cli.json("acr", "repository", "update", "-n", "azdataplane01", "--image", "app:1",
+                          "--write-enabled", "false")
+        assert locked["changeableAttributes"]["writeEnabled"] is False
+        manifests = cli.json("acr", "manifest", "list-metadata", "-r", "azdataplane01", "-n", "app")
+        assert sorted(m["digest"] for m in manifests) == sorted([first, second])
+
+        cli.run("acr", "repository", "delete", "-n", "azdataplane01", "--image", "app:2", "--yes")
+        assert cli.json("acr", "repository", "show-tags", "-n", "azdataplane01", "--repository", "app") == ["1"]
+        cli.run("acr", "repository", "update", "-n", "azdataplane01", "--image", "app:1", "--write-enabled", "true")
+        cli.run("acr", "repository", "delete", "-n", "azdataplane01", "--repository", "app", "--yes")
+        assert cli.json("acr", "repository", "list", "-n", "azdataplane01") == []
