@@ -39,7 +39,7 @@ LABEL_NAMESPACE = "acr-fidelity.namespace"
 LABEL_PORT = "acr-fidelity.port"
 # Containers of an earlier layout (published on every interface, no front door) are recreated, not adopted.
 LABEL_LAYOUT = "acr-fidelity.layout"
-LAYOUT = "frontdoor-1"
+LAYOUT = "frontdoor-2"
 STORAGE = "/var/lib/registry"
 REPOSITORIES = f"{STORAGE}/docker/registry/v2/repositories"
 CONFIG = "/etc/docker/registry/config.yml"
@@ -394,6 +394,8 @@ class DockerDataPlane:
                     "REGISTRY_HTTP_RELATIVEURLS": "true",
                     # One catalog request reads every repository; the front door pages per registry.
                     "REGISTRY_CATALOG_MAXENTRIES": "100000",
+                    # Non-distributable (foreign) layers, as ACR takes them (Windows base images).
+                    "REGISTRY_VALIDATION_MANIFESTS_URLS_ALLOW": '["^https?://"]',
                 }
                 # Loopback only, for the front door. Without a bridge the registry binds the port itself; with
                 # one, Docker publishes 5000 on 127.0.0.1.

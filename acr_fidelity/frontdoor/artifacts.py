@@ -18,6 +18,8 @@ from acr_fidelity.registry.models import azure_time
 from acr_fidelity.registry.repositories import Repositories, item_key
 
 FACTS_CACHE = 10_000  # manifests are content-addressed: what one says never changes
+# What ACR's manifest attributes show of a manifest's facts (the others serve the referrers API).
+ACR_FACTS = ("mediaType", "imageSize", "configMediaType", "architecture", "os", "references")
 
 
 def _time(stat: str) -> str:
@@ -76,7 +78,8 @@ class Describer:
         return parse_listing(lines)
 
     async def facts(self, port: int, backend_repository: str, digest: str) -> dict[str, Any]:
-        """What a manifest says of itself: media types, total size, platform, or its children for an index."""
+        """What a manifest says of itself: media types, total size, platform, or its children for an index; and
+        as a descriptor: its own size, artifact type, annotations and the subject it refers to."""
         if digest in self._facts:
             return self._facts[digest]
         headers = httputil.HTTPHeaders({"Accept": ACCEPT})
@@ -88,7 +91,11 @@ class Describer:
         media_type = manifest.get("mediaType") or ("application/vnd.oci.image.index.v1+json"
                                                    if "manifests" in manifest else
                                                    "application/vnd.oci.image.manifest.v1+json")
-        facts: dict[str, Any] = {"mediaType": media_type}
+        config = manifest.get("config") or {}
+        facts: dict[str, Any] = {"mediaType": media_type, "size": len(body),
+                                 "artifactType": manifest.get("artifactType") or config.get("mediaType"),
+                                 "annotations": manifest.get("annotations"),
+                                 "subject": (manifest.get("subject") or {}).get("digest")}
         if media_type in INDEX_TYPES or "manifests" in manifest:
             facts["imageSize"] = len(body)
             facts["references"] = [{"digest": child.get("digest"),
@@ -96,7 +103,6 @@ class Describer:
                                     "os": (child.get("platform") or {}).get("os")}
                                    for child in manifest.get("manifests") or []]
         else:
-            config = manifest.get("config") or {}
             facts["imageSize"] = len(body) + int(config.get("size") or 0) + sum(
                 int(layer.get("size") or 0) for layer in manifest.get("layers") or [])
             facts["configMediaType"] = config.get("mediaType")
@@ -136,7 +142,8 @@ class Describer:
                        digest: str) -> dict[str, Any]:
         facts = await self.facts(port, f"{registry}/{repository}", digest)
         linked = listing.manifests.get(digest, listing.created)
-        document: dict[str, Any] = {"digest": digest, **facts, "createdTime": linked, "lastUpdateTime": linked}
+        document: dict[str, Any] = {"digest": digest, **{k: facts[k] for k in ACR_FACTS if k in facts},
+                                    "createdTime": linked, "lastUpdateTime": linked}
         tags = listing.tags_of(digest)
         if tags:
             document["tags"] = tags

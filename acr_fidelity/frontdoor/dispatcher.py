@@ -40,6 +40,8 @@ class FrontDoor(tornado.web.RequestHandler):
         self.gate = gate
         self.describer = describer
         self.upstream: Upstream | None = None
+        self.tee: list[bytes] | None = None  # a copy of a relayed body the answer depends on (a manifest's)
+        self.refused: RegistryError | DataPlaneError | None = None  # the answer, once the body is read
         self.call: Call | None = None
         self._chunks: list[bytes] = []
         self._size = 0
@@ -69,10 +71,17 @@ class FrontDoor(tornado.web.RequestHandler):
             if self.call.route.streams:
                 await v2.begin(self, self.call)
         except (RegistryError, DataPlaneError) as exc:
-            self.fail(exc)
+            length = self.request.headers.get("Content-Length", "0")
+            if length.isdigit() and int(length) <= MAX_BUFFERED and "Transfer-Encoding" not in self.request.headers:
+                self.refused = exc  # answered once the (small) body is read, so the connection stays usable
+            else:
+                self.set_header("Connection", "close")  # a large body unread: the connection ends with the answer
+                self.fail(exc)
 
     def data_received(self, chunk: bytes) -> Awaitable[None] | None:
         if self.upstream is not None:
+            if self.tee is not None and sum(map(len, self.tee)) < MAX_BUFFERED:
+                self.tee.append(chunk)
             return self.upstream.write(chunk)
         self._size += len(chunk)
         if self._size <= MAX_BUFFERED:
@@ -80,6 +89,9 @@ class FrontDoor(tornado.web.RequestHandler):
         return None
 
     async def _handle(self, *_: Any) -> None:
+        if self.refused is not None:
+            self.fail(self.refused)
+            return
         assert self.call is not None
         try:
             if self._size > MAX_BUFFERED:
@@ -139,7 +151,10 @@ class FrontDoor(tornado.web.RequestHandler):
         if self._headers_written:  # mid-relay: all the client can be told is that the answer is cut short
             self.request.connection.close()  # type: ignore[union-attr]
             return
+        closing = self._headers.get("Connection")
         self.clear()
+        if closing:
+            self.set_header("Connection", closing)
         self.set_status(exc.status)
         self.set_header("Content-Type", "application/json; charset=utf-8")
         for name, value in exc.headers.items():

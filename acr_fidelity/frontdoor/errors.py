@@ -20,6 +20,7 @@ CATALOGUE: dict[str, tuple[int, str]] = {
     "BLOB_UNKNOWN": (404, "blob unknown to registry"),
     "DIGEST_INVALID": (400, "provided digest did not match uploaded content"),
     "SIZE_INVALID": (400, "provided length did not match content length"),
+    "RANGE_INVALID": (416, "the content range does not continue the upload"),
     "PAGINATION_NUMBER_INVALID": (400, "invalid number of results requested"),
     "INVALID_REQUEST": (400, "the request is invalid"),
     "UNSUPPORTED": (405, "The operation is unsupported."),

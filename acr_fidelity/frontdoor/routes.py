@@ -66,6 +66,7 @@ ROUTES: tuple[Route, ...] = (
     Route("ContainerRegistry_GetManifest", ("GET", "HEAD", "PUT", "DELETE"),
           _r(rf"/v2/{_REPO}/manifests/(?P<reference>[^/]+)"), "v2.relay", streams=True),
     Route("Registry_ListTags", ("GET",), _r(rf"/v2/{_REPO}/tags/list"), "v2.tags"),
+    Route("Registry_ListReferrers", ("GET",), _r(rf"/v2/{_REPO}/referrers/(?P<digest>[^/]+)"), "v2.referrers"),
     Route("ContainerRegistry_GetRepositories", ("GET",), _r(r"/acr/v1/_catalog"), "acr_v1.catalog"),
     Route("ContainerRegistry_GetTagProperties", ("GET", "PATCH", "DELETE"),
           _r(rf"/acr/v1/{_REPO}/_tags/(?P<tag>[^/]+)"), "acr_v1.tag"),

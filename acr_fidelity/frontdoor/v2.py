@@ -12,7 +12,10 @@ from typing import Any, TypeVar
 from urllib.parse import urlencode, urlsplit
 
 from tornado import httputil
+from tornado.ioloop import IOLoop
+from tornado.iostream import StreamClosedError
 
+from acr_fidelity.frontdoor.artifacts import Listing
 from acr_fidelity.frontdoor.errors import RegistryError
 from acr_fidelity.frontdoor.routes import Call
 from acr_fidelity.frontdoor.upstream import HOP_BY_HOP, Upstream, fetch
@@ -22,6 +25,8 @@ from acr_fidelity.registry.repositories import item_key
 T = TypeVar("T")
 # The action each relayed operation needs, by route and method.
 _ACTIONS = {"DELETE": "delete", "GET": "pull", "HEAD": "pull"}
+DIGEST_RE = re.compile(r"^(?P<algorithm>[a-z0-9]+(?:[.+_-][a-z0-9]+)*):(?P<encoded>[a-zA-Z0-9=_-]+)$")
+REFERRERS_TYPE = "application/vnd.oci.image.index.v1+json"
 CATALOG_LIMIT = 100_000
 BACKEND_WAIT = 15.0  # the container is started with this maximum, so one request reads every repository
 
@@ -98,26 +103,90 @@ def check_locks(door: Any, call: Call, method: str) -> None:
     door.emulator.backend.repositories.check(operation, keys)
 
 
+def check_digest(value: str) -> None:
+    """An OCI digest (algorithm:encoded); sha256 and sha512 with their lengths of lower-case hex."""
+    found = DIGEST_RE.match(value)
+    lengths = {"sha256": 64, "sha512": 128}
+    if found is None or (found["algorithm"] in lengths and (len(found["encoded"]) != lengths[found["algorithm"]] or
+                                                             not re.fullmatch("[0-9a-f]+", found["encoded"]))):
+        raise RegistryError("DIGEST_INVALID", f"invalid digest {value!r}", detail={"digest": value})
+
+
+async def check_chunk_order(door: Any, call: Call, path: str) -> None:
+    """A chunk must start where the upload stands (OCI: 416 otherwise); distribution 2.8 would take it anywhere."""
+    content_range = door.request.headers.get("Content-Range", "")
+    found = re.fullmatch(r"(?:bytes )?(\d+)-(\d+)", content_range.strip())
+    if found is None:
+        return
+    status, headers, _ = await fetch(await port_of(door), "GET", path)
+    if status != 204:
+        return  # an unknown upload: the registry container says so itself
+    stands = headers.get("Range", "0-0").rpartition("-")[2]
+    expected = int(stands) + 1 if headers.get("Range") and stands != "0" else 0
+    if int(found.group(1)) != expected:
+        raise RegistryError("RANGE_INVALID", f"the chunk starts at {found.group(1)}; the upload stands at "
+                                             f"{expected}", headers={"Range": f"0-{max(expected - 1, 0)}"})
+
+
 async def begin(door: Any, call: Call) -> None:
-    """Before the body arrives: check the registry, the caller and the locks, then open the relay."""
+    """Before the body arrives: check the registry, the caller, the names and the locks, then open the relay."""
     registry_record(door, call)
-    door.gate.authorize(door.request, call, action_for(call, door.request.method))
-    check_locks(door, call, door.request.method)
+    method = door.request.method
+    door.gate.authorize(door.request, call, action_for(call, method))
+    reference = call.params.get("reference") or call.params.get("digest") or ""
+    if ":" in reference:
+        check_digest(reference)
+    check_locks(door, call, method)
+    if call.route.name == "ContainerRegistry_GetManifest":
+        if method == "DELETE" and ":" not in reference:
+            await untag(door, call, reference)
+            return
+        if method == "PUT":
+            door.tee = []  # the manifest, kept to answer with its subject (OCI-Subject)
     tail = call.route.pattern.match(call.path)
     assert tail is not None
     path = f"/v2/{call.backend_repository}{call.path[tail.end('repo'):]}"
     query = _backend_query(call)
+    if call.route.name == "ContainerRegistryBlob_StartUpload" and method in ("PATCH", "PUT"):
+        await check_chunk_order(door, call, path + (f"?{query}" if query else ""))
     port = await port_of(door)
     door.upstream = await Upstream.open(port, door.request.method, path + (f"?{query}" if query else ""),
                                         door.request.headers)
 
 
+async def untag(door: Any, call: Call, tag: str) -> None:
+    """DELETE of a manifest by tag (OCI 1.1, and ACR): the tag goes, the manifest stays."""
+    listing = await door.describer.listing(call.registry, call.repository)
+    if not any(t.name == tag for t in listing.tags):
+        raise RegistryError("MANIFEST_UNKNOWN", f"the tag {tag!r} does not exist", detail={"tag": tag})
+    await IOLoop.current().run_in_executor(None, door.emulator.dataplane.untag, call.registry, call.repository, tag)
+    door.emulator.backend.repositories.forget(item_key(call.registry or "", call.repository, tag=tag))
+    door.send_json(None, 202)
+
+
+def _subject(tee: list[bytes] | None) -> str | None:
+    try:
+        subject = json.loads(b"".join(tee or [])).get("subject") or {}
+    except (ValueError, AttributeError):
+        return None
+    return subject.get("digest") if isinstance(subject, dict) else None
+
+
 async def relay(door: Any, call: Call) -> None:
+    # Distribution 2.8 answers an unsatisfiable range with 416 and the whole blob's Content-Length, then no body:
+    # the client would wait for bytes that never come. The front door sends the 416 alone.
+    unsatisfiable = False
+
     def on_headers(start: httputil.ResponseStartLine, headers: httputil.HTTPHeaders) -> None:
+        nonlocal unsatisfiable
+        unsatisfiable = start.code == 416
         door.set_status(start.code, start.reason)
+        if start.code == 201 and (subject := _subject(door.tee)):
+            door.set_header("OCI-Subject", subject)
         for name, value in headers.get_all():
             lowered = name.lower()
-            if lowered in HOP_BY_HOP or lowered == "docker-distribution-api-version":
+            if lowered in HOP_BY_HOP or lowered == "docker-distribution-api-version" or (
+                    unsatisfiable and lowered == "content-length"):
                 continue
             if lowered == "location":
                 value = client_path(call, value)
@@ -126,10 +195,16 @@ async def relay(door: Any, call: Call) -> None:
             door.add_header(name, value)
 
     def on_data(chunk: bytes) -> Any:
+        if unsatisfiable:
+            return None
         door.write(chunk)
         return door.flush()
 
-    await door.upstream.respond(on_headers, on_data)
+    try:
+        await door.upstream.respond(on_headers, on_data)
+    except (httputil.HTTPInputError, StreamClosedError):
+        if not unsatisfiable:
+            raise
     door.finish()
 
 
@@ -214,3 +289,35 @@ async def send_catalog(door: Any, call: Call, path: str) -> None:
 async def catalog(door: Any, call: Call) -> None:
     await send_catalog(door, call, "/v2/_catalog")
 
+
+
+# ---- referrers (OCI 1.1) --------------------------------------------------------------------------------------
+
+async def referrers(door: Any, call: Call) -> None:
+    """The manifests whose subject is the digest, as an OCI index; `artifactType` filters them."""
+    registry_record(door, call)
+    door.gate.authorize(door.request, call, "pull")
+    check_digest(call.params["digest"])
+    check_locks(door, call, "GET")
+    try:
+        listing = await door.describer.listing(call.registry, call.repository)
+    except RegistryError as exc:
+        if exc.code != "NAME_UNKNOWN":
+            raise
+        listing = Listing(created="")  # nothing refers to anything in a repository not pushed to yet
+    port = await port_of(door)
+    wanted = call.query.get("artifactType", [""])[0]
+    found = []
+    for digest in sorted(listing.manifests):
+        facts = await door.describer.facts(port, call.backend_repository, digest)
+        if facts.get("subject") != call.params["digest"] or (wanted and facts.get("artifactType") != wanted):
+            continue
+        descriptor = {"mediaType": facts["mediaType"], "digest": digest, "size": facts["size"],
+                      "artifactType": facts.get("artifactType")}
+        if facts.get("annotations"):
+            descriptor["annotations"] = facts["annotations"]
+        found.append(descriptor)
+    door.set_header("Content-Type", REFERRERS_TYPE)
+    if wanted:
+        door.set_header("OCI-Filters-Applied", "artifactType")
+    door.finish(json.dumps({"schemaVersion": 2, "mediaType": REFERRERS_TYPE, "manifests": found}).encode())
