@@ -243,6 +243,15 @@ def test_acr_v1_api_and_its_locks(emu: Emu) -> None:
     assert requests.get(f"{api}/_catalog", headers=auth, timeout=10).json() == {"repositories": []}
     assert error_code(requests.get(f"{api}/team/app", headers=auth, timeout=10)) == "NAME_UNKNOWN"
 
+    # Each push and delete became an event, as ACR's webhooks describe them.
+    events = emu.server.emulator.backend.events.of("acrapi01")
+    seen = [(e["action"], e["target"].get("tag"), e["target"].get("digest")) for e in events]
+    assert seen == [("push", "1", first), ("push", "2", second), ("delete", "1", first), ("delete", None, None)]
+    pushed = events[0]
+    assert pushed["target"]["repository"] == "team/app" and pushed["target"]["size"] > 0
+    assert pushed["target"]["mediaType"] == "application/vnd.docker.distribution.manifest.v2+json"
+    assert pushed["request"]["method"] == "PUT" and pushed["request"]["useragent"].startswith("docker/")
+
 
 def test_bad_credentials_and_names_get_the_registry_envelope(emu: Emu) -> None:
     emu.create("badinput01")

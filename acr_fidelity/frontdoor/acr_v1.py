@@ -50,6 +50,7 @@ async def repository(door: Any, call: Call) -> None:
         repositories.check("delete", [key])
         await _run(door.emulator.dataplane.remove_repository, call.registry, call.repository)
         repositories.forget(key)
+        v2.record_event(door, call, "delete")
         door.send_json({"manifestsDeleted": sorted(listing.manifests),
                         "tagsDeleted": sorted(t.name for t in listing.tags)}, 202)
         return
@@ -85,6 +86,7 @@ async def tag(door: Any, call: Call) -> None:
         repositories.check("delete", [item_key(call.registry, call.repository), key])
         await _run(door.emulator.dataplane.untag, call.registry, call.repository, found.name)
         repositories.forget(key)
+        v2.record_event(door, call, "delete", tag=found.name, digest=found.digest)
         door.send_json(None, 202)  # ACR's 202 has no body
         return
     if door.request.method == "PATCH":

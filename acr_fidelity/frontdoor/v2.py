@@ -154,6 +154,23 @@ async def begin(door: Any, call: Call) -> None:
                                         door.request.headers)
 
 
+def record_event(door: Any, call: Call, action: str, **target: Any) -> None:
+    """An event of this registry's data plane (webhooks deliver them), caused by this request."""
+    request = {"host": door.request.host, "method": door.request.method,
+               "useragent": door.request.headers.get("User-Agent", "")}
+    door.emulator.backend.events.record(call.registry, action, call.repository, request, **target)
+
+
+def record_manifest_event(door: Any, call: Call, digest: str | None) -> None:
+    reference = call.params["reference"]
+    tag = None if ":" in reference else reference
+    if door.request.method == "PUT":
+        record_event(door, call, "push", digest=digest, tag=tag, size=sum(map(len, door.tee or [])),
+                     media_type=door.request.headers.get("Content-Type"))
+    else:
+        record_event(door, call, "delete", digest=reference)
+
+
 async def untag(door: Any, call: Call, tag: str) -> None:
     """DELETE of a manifest by tag (OCI 1.1, and ACR): the tag goes, the manifest stays."""
     listing = await door.describer.listing(call.registry, call.repository)
@@ -161,6 +178,7 @@ async def untag(door: Any, call: Call, tag: str) -> None:
         raise RegistryError("MANIFEST_UNKNOWN", f"the tag {tag!r} does not exist", detail={"tag": tag})
     await IOLoop.current().run_in_executor(None, door.emulator.dataplane.untag, call.registry, call.repository, tag)
     door.emulator.backend.repositories.forget(item_key(call.registry or "", call.repository, tag=tag))
+    record_event(door, call, "delete", tag=tag)
     door.send_json(None, 202)
 
 
@@ -180,6 +198,9 @@ async def relay(door: Any, call: Call) -> None:
     def on_headers(start: httputil.ResponseStartLine, headers: httputil.HTTPHeaders) -> None:
         nonlocal unsatisfiable
         unsatisfiable = start.code == 416
+        if call.route.name == "ContainerRegistry_GetManifest" and (door.request.method, start.code) in (
+                ("PUT", 201), ("DELETE", 202)):
+            record_manifest_event(door, call, headers.get("Docker-Content-Digest"))
         door.set_status(start.code, start.reason)
         if start.code == 201 and (subject := _subject(door.tee)):
             door.set_header("OCI-Subject", subject)

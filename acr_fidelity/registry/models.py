@@ -20,6 +20,7 @@ from typing import Any
 from acr_fidelity.dataplane import DataPlane
 from acr_fidelity.registry.children import Children
 from acr_fidelity.registry.errors import DomainError
+from acr_fidelity.registry.events import Events
 from acr_fidelity.registry.families import FAMILIES
 from acr_fidelity.registry.locations import REGIONS, normalize_location
 from acr_fidelity.registry.replications import REPLICATIONS, locations
@@ -129,6 +130,7 @@ class Backend:
         self.runner = runner or (lambda job: job())
         self.repositories = Repositories(store)
         self.children = Children(self)
+        self.events = Events(store)
 
     # ---- resource groups -------------------------------------------------------------------------------------
 
@@ -213,6 +215,7 @@ class Backend:
             self.store.delete("registry", record["name"].lower())
             self.children.forget_registry(FAMILIES, record["name"])
             self.repositories.forget(record["name"].lower() + "/")
+            self.events.forget(record["name"])
 
     def get_registry(self, subscription_id: str, resource_group: str, name: str) -> dict[str, Any]:
         record = self.find_registry(name)
