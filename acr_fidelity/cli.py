@@ -45,7 +45,7 @@ def _cmd_config(args: argparse.Namespace) -> int:
 def _certificate(settings: Settings) -> CertificatePair:
     if settings.tls_cert_file and settings.tls_key_file:
         return CertificatePair(settings.tls_cert_file, settings.tls_key_file)
-    return ensure_certificate(settings.keys_dir, [settings.hostname])
+    return ensure_certificate(settings.keys_dir, settings.certificate_names)
 
 
 def _cmd_cert(args: argparse.Namespace) -> int:

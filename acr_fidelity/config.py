@@ -8,7 +8,7 @@ The ACR keys and variables are those of floci-az's ACR service, so its configura
         acr: {enabled, mocked, default-image, base-port, max-port}
     acr-fidelity: {host, port, state-dir, require-auth, page-size, max-body-bytes, http, https, hostname,
                    config-dir, tls: {cert-file, key-file}, identity: {verify-tokens, service-principals}, ...,
-                   acr: {login-host, namespace, keep-container, health-interval, network, auth}}
+                   acr: {login-host, login-style, namespace, keep-container, health-interval, network, auth}}
 """
 
 from __future__ import annotations
@@ -52,6 +52,9 @@ class Settings:
     # Data-plane auth: anonymous (no credentials needed; credentials given must be right) or enforced (Azure's:
     # every request needs a token that covers it).
     acr_auth: str = "anonymous"
+    # loginServer: path-style `{login-host}:{port}/{name}` (one host for every registry) or host-style
+    # `{name}.{login-host}:{port}` (a host per registry: docker keeps a credential per host).
+    acr_login_style: str = "path"
     # ARM behaviour
     require_auth: bool = True
     page_size: int = 100
@@ -71,6 +74,12 @@ class Settings:
     service_principals: tuple[dict[str, str], ...] = ()
     config_file: Path | None = None
     sources: dict[str, str] = field(default_factory=dict, compare=False)
+
+    @property
+    def certificate_names(self) -> list[str]:
+        """Host names the certificate covers beside localhost: the emulator's, and the data plane's login servers
+        (host-style ones under a wildcard)."""
+        return [self.hostname, self.acr_login_host, f"*.{self.acr_login_host}"]
 
     @property
     def keys_dir(self) -> Path:
@@ -103,6 +112,7 @@ _KEYS: dict[str, tuple[tuple[str, ...], str]] = {
     "acr_health_interval": (("acr-fidelity", "acr", "health-interval"), "ACR_FIDELITY_ACR_HEALTH_INTERVAL"),
     "acr_network": (("acr-fidelity", "acr", "network"), "ACR_FIDELITY_ACR_NETWORK"),
     "acr_auth": (("acr-fidelity", "acr", "auth"), "ACR_FIDELITY_ACR_AUTH"),
+    "acr_login_style": (("acr-fidelity", "acr", "login-style"), "ACR_FIDELITY_ACR_LOGIN_STYLE"),
     "require_auth": (("acr-fidelity", "require-auth"), "ACR_FIDELITY_REQUIRE_AUTH"),
     "http_enabled": (("acr-fidelity", "http"), "ACR_FIDELITY_HTTP"),
     "https_enabled": (("acr-fidelity", "https"), "ACR_FIDELITY_HTTPS"),
@@ -211,6 +221,8 @@ def load_settings(
         raise ConfigError("acr_network: auto, bridge or host")
     if settings.acr_auth not in ("anonymous", "enforced"):
         raise ConfigError("acr_auth: anonymous or enforced")
+    if settings.acr_login_style not in ("path", "host"):
+        raise ConfigError("acr_login_style: path or host")
     if settings.acr_health_interval < 1:
         raise ConfigError("acr_health_interval must be at least 1 second")
     if not re.fullmatch(r"[a-z0-9][a-z0-9_.-]*", settings.acr_namespace):

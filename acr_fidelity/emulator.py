@@ -86,6 +86,6 @@ def build_emulator(settings: Settings) -> Emulator:
         if settings.tls_cert_file and settings.tls_key_file:
             certificate = CertificatePair(settings.tls_cert_file, settings.tls_key_file)
         else:
-            certificate = ensure_certificate(keys_dir, [settings.hostname])
+            certificate = ensure_certificate(keys_dir, settings.certificate_names)
     identity = TokenIssuer(keys_dir, settings.service_principals, settings.tenant_id)
     return Emulator(settings, store, table, dataplane, backend, identity, workers, certificate)

@@ -122,6 +122,7 @@ class DockerDataPlane:
         self.public_port = public_port
         self.image = settings.acr_default_image
         self.login_host = settings.acr_login_host
+        self.host_style = settings.acr_login_style == "host"
         self.namespace = settings.acr_namespace
         self.interval = settings.acr_health_interval
         self.keep_container = settings.acr_keep_container
@@ -146,6 +147,8 @@ class DockerDataPlane:
     # ---- what the model calls (event loop: quick, no waiting on Docker) -----------------------------------------
 
     def login_server(self, registry_name: str, domain_label: str | None) -> str:
+        if self.host_style:
+            return f"{registry_name.lower()}.{self.login_host}:{self.public_port}"
         return f"{self.login_host}:{self.public_port}/{registry_name.lower()}"
 
     def backend_port(self) -> int | None:
