@@ -78,8 +78,9 @@ class Gate:
             credentials = self.credentials(request)
             if credentials is not None and self._covers(credentials, call, scope_type, action):
                 return credentials
-            if call.registry is None or self.policy.granted(Principal(ANONYMOUS), call.registry, (action,)):
-                return credentials
+            if self.policy.mode == ANONYMOUS:
+                return credentials  # credentials given must be right; none are needed
+            # Azure's: even where anonymous pull is on, a client first gets an (anonymous) token.
             denied = DataPlaneError("UNAUTHORIZED")
         except DataPlaneError as exc:
             denied = exc
@@ -93,9 +94,9 @@ class Gate:
                             headers={"WWW-Authenticate": self.challenge(request, call, scope)})
 
     def _covers(self, credentials: Credentials, call: Call, scope_type: str, action: str) -> bool:
-        if credentials.access is None:
-            return bool(self.policy.granted(credentials.principal, call.registry, (action,)))
-        service_registry = registry_of_service(credentials.service, self.login_host)
+        if credentials.access is None:  # Basic: the principal's own rights (the bare host's catalog is filtered)
+            return call.registry is None or bool(self.policy.granted(credentials.principal, call.registry, (action,)))
+        service_registry = registry_of_service(credentials.service, self.login_host) or call.context
         for entry in credentials.access:
             registry, repository = resolve(service_registry, str(entry.get("type")), str(entry.get("name")))
             if (entry.get("type") == scope_type and registry == call.registry and

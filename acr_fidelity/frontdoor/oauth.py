@@ -73,7 +73,8 @@ async def token(door: Any, call: Call) -> None:
             raise RegistryError("INVALID_REQUEST", f"grant_type {grant!r}: expected refresh_token or password")
     service = _field(form, "service")
     scopes = parse_scopes(" ".join(form.get("scope") or []))
-    service_registry = registry_of_service(service, door.emulator.settings.acr_login_host)
+    # A service this emulator does not name (an Azure host name) means the registry the request came to.
+    service_registry = registry_of_service(service, door.emulator.settings.acr_login_host) or call.context
     _check_network(door, service_registry)
     access = []
     for scope in scopes:
