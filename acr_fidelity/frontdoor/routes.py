@@ -25,6 +25,10 @@ class Route:
     pattern: re.Pattern[str]
     handler: str  # "module.function" under acr_fidelity.frontdoor, resolved by the dispatcher
     streams: bool = False  # the body and the answer are relayed to the registry container, not buffered
+    others: tuple[tuple[str, str], ...] = ()  # (method, operationId) where another method's operation differs
+
+    def operation(self, method: str) -> str:
+        return dict(self.others).get(method, self.name)
 
 
 @dataclass
@@ -57,25 +61,33 @@ ROUTES: tuple[Route, ...] = (
     Route("ContainerRegistry_CheckDockerV2Support", ("GET", "HEAD"), _r(r"/v2/?"), "v2.ping"),
     Route("Authentication_ExchangeAadAccessTokenForAcrRefreshToken", ("POST",), _r(r"/oauth2/exchange/?"),
           "oauth.exchange"),
-    Route("Authentication_GetAcrAccessTokenFromLogin", ("GET", "POST"), _r(r"/oauth2/token/?"), "oauth.token"),
+    Route("Authentication_GetAcrAccessTokenFromLogin", ("GET", "POST"), _r(r"/oauth2/token/?"), "oauth.token",
+          others=(("POST", "Authentication_ExchangeAcrRefreshTokenForAcrAccessToken"),)),
     Route("Registry_GetCatalog", ("GET",), _r(r"/v2/_catalog"), "v2.catalog"),
     Route("ContainerRegistryBlob_StartUpload", ("GET", "POST", "PATCH", "PUT", "DELETE"),
-          _r(rf"/v2/{_REPO}/blobs/uploads/(?P<session>[^/]*)"), "v2.relay", streams=True),
+          _r(rf"/v2/{_REPO}/blobs/uploads/(?P<session>[^/]*)"), "v2.relay", streams=True,
+          others=(("GET", "ContainerRegistryBlob_GetUploadStatus"), ("PATCH", "ContainerRegistryBlob_UploadChunk"),
+                  ("PUT", "ContainerRegistryBlob_CompleteUpload"), ("DELETE", "ContainerRegistryBlob_CancelUpload"))),
     Route("ContainerRegistryBlob_GetBlob", ("GET", "HEAD", "DELETE"), _r(rf"/v2/{_REPO}/blobs/(?P<digest>[^/]+)"),
-          "v2.relay", streams=True),
+          "v2.relay", streams=True,
+          others=(("HEAD", "ContainerRegistryBlob_CheckBlobExists"), ("DELETE", "ContainerRegistryBlob_DeleteBlob"))),
     Route("ContainerRegistry_GetManifest", ("GET", "HEAD", "PUT", "DELETE"),
-          _r(rf"/v2/{_REPO}/manifests/(?P<reference>[^/]+)"), "v2.relay", streams=True),
+          _r(rf"/v2/{_REPO}/manifests/(?P<reference>[^/]+)"), "v2.relay", streams=True,
+          others=(("PUT", "ContainerRegistry_CreateManifest"), ("DELETE", "ContainerRegistry_DeleteManifest"))),
     Route("Registry_ListTags", ("GET",), _r(rf"/v2/{_REPO}/tags/list"), "v2.tags"),
     Route("Registry_ListReferrers", ("GET",), _r(rf"/v2/{_REPO}/referrers/(?P<digest>[^/]+)"), "v2.referrers"),
     Route("ContainerRegistry_GetRepositories", ("GET",), _r(r"/acr/v1/_catalog"), "acr_v1.catalog"),
     Route("ContainerRegistry_GetTagProperties", ("GET", "PATCH", "DELETE"),
-          _r(rf"/acr/v1/{_REPO}/_tags/(?P<tag>[^/]+)"), "acr_v1.tag"),
+          _r(rf"/acr/v1/{_REPO}/_tags/(?P<tag>[^/]+)"), "acr_v1.tag",
+          others=(("PATCH", "ContainerRegistry_UpdateTagAttributes"), ("DELETE", "ContainerRegistry_DeleteTag"))),
     Route("ContainerRegistry_GetTags", ("GET",), _r(rf"/acr/v1/{_REPO}/_tags"), "acr_v1.tags"),
     Route("ContainerRegistry_GetManifestProperties", ("GET", "PATCH"),
-          _r(rf"/acr/v1/{_REPO}/_manifests/(?P<reference>[^/]+)"), "acr_v1.manifest"),
+          _r(rf"/acr/v1/{_REPO}/_manifests/(?P<reference>[^/]+)"), "acr_v1.manifest",
+          others=(("PATCH", "ContainerRegistry_UpdateManifestProperties"),)),
     Route("ContainerRegistry_GetManifests", ("GET",), _r(rf"/acr/v1/{_REPO}/_manifests"), "acr_v1.manifests"),
     Route("ContainerRegistry_GetProperties", ("GET", "PATCH", "DELETE"), _r(rf"/acr/v1/{_REPO}"),
-          "acr_v1.repository"),
+          "acr_v1.repository",
+          others=(("PATCH", "ContainerRegistry_UpdateProperties"), ("DELETE", "ContainerRegistry_DeleteRepository"))),
 )
 
 CATALOG_ROUTES = ("Registry_GetCatalog", "ContainerRegistry_GetRepositories")

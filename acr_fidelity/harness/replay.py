@@ -6,6 +6,7 @@ import contextlib
 import logging
 import re
 import time
+import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -15,7 +16,7 @@ from urllib.parse import urlsplit
 
 import requests
 
-from acr_fidelity.harness import scope
+from acr_fidelity.harness import dataplane, scope
 from acr_fidelity.harness.cassette import Cassette, Interaction, discover, is_spec_example, load_cassette
 from acr_fidelity.harness.diff import ERROR, LINK_HEADERS, SKIPPED, UNSUPPORTED, Response, compare
 from acr_fidelity.harness.model import CassetteResult, InteractionResult, RunResult
@@ -172,6 +173,13 @@ def plan_seeding(cassette: Cassette) -> list[SeedStep]:
                     f"/registries/{name}", {"location": location, "sku": {"name": "Premium"}},
                     SEED_REGISTRY_API_VERSION, f"import source of interaction #{rec.index}"))
                 created_registries.add(resource_id.lower())
+    for host, registry in dataplane.registries(cassette).items():
+        if registry.seeded:  # the registry behind a recorded login server the recording never creates
+            group_step("00000000-0000-0000-0000-000000000000", dataplane.SEED_GROUP, f"login server {host}")
+            registry_steps.append(SeedStep(
+                "PUT", f"/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/{dataplane.SEED_GROUP}"
+                f"/providers/Microsoft.ContainerRegistry/registries/{registry.name}", dataplane.seed_body(registry),
+                SEED_REGISTRY_API_VERSION, f"login server {host}"))
     return steps + registry_steps
 
 
@@ -216,8 +224,11 @@ class CassetteReplay:
     """One cassette against one target: seeding, the interactions in order, link following and LRO alignment."""
 
     def __init__(self, cassette: Cassette, base_url: str, rules: RuleSet, api_version: str | None = None,
-                 progress: ProgressFn | None = None) -> None:
+                 progress: ProgressFn | None = None, data_plane: dataplane.Target | None = None) -> None:
         self.cassette = cassette
+        self.data_plane = data_plane
+        self.registries = dataplane.registries(cassette)
+        self.tokens = dataplane.Tokens()
         self.base = base_url.rstrip("/")
         self.rules = rules
         self.api_version = api_version
@@ -326,7 +337,27 @@ class CassetteReplay:
             done.append(record)
             if record.get("status") and 200 <= record["status"] < 300:
                 self.seeded.add(re.sub("/{2,}", "/", step.path).lower())
+        if self.data_plane is not None:
+            for registry in self.registries.values():
+                if registry.seeded and registry.repositories:
+                    done.append(self._seed_repositories(registry))
         return done
+
+    def _seed_repositories(self, registry: dataplane.Registry) -> dict[str, Any]:
+        assert self.data_plane is not None
+        path = (f"/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/{dataplane.SEED_GROUP}/providers"
+                f"/Microsoft.ContainerRegistry/registries/{registry.name}")
+        record: dict[str, Any] = {"method": "PUT", "path": f"{registry.name}: {', '.join(registry.repositories)}",
+                                  "body": None, "reason": "repositories a recorded catalog lists"}
+        try:
+            creds = self.session.post(f"{self.base}{path}/listCredentials",
+                                      params={"api-version": SEED_REGISTRY_API_VERSION}, timeout=TIMEOUT_S).json()
+            dataplane.seed_repositories(self.data_plane, registry,
+                                        (creds["username"], creds["passwords"][0]["value"]))
+            record["status"] = 201
+        except (requests.RequestException, KeyError, ValueError) as exc:
+            record["status"], record["error"] = None, str(exc)
+        return record
 
     # --- the replay ------------------------------------------------------------------------------------------------
 
@@ -362,8 +393,37 @@ class CassetteReplay:
             listed = {i["id"].lower() for i in body["value"] if isinstance(i, dict) and isinstance(i.get("id"), str)}
         return self.created | (self.seeded & listed)
 
+    def _replay_data_plane(self, rec: Interaction, entry: scope.ScopeEntry) -> InteractionResult:
+        """A login server's request, sent to the front door as the registry the replay uses for that login server."""
+        if self.data_plane is None:
+            return self._result(rec, entry, SKIPPED, note="a data-plane interaction: replaying it needs the Docker "
+                                                          "data plane (an engine, and no --target)")
+        registry = self.registries[dataplane.login_host_of(rec) or ""]
+        headers, body = self.tokens.request(rec)
+        headers["Host"] = self.data_plane.host_header(registry.name)
+        content_type = next((v[0] for k, v in rec.request_headers.items() if k.lower() == "content-type" and v), None)
+        if content_type:
+            headers["Content-Type"] = content_type
+        parts = urlsplit(rec.uri)
+        url = f"{self.data_plane.url}{parts.path}" + (f"?{parts.query}" if parts.query else "")
+        try:
+            answer = requests.request(rec.method, url, data=body.encode() if body else None, headers=headers,
+                                      timeout=TIMEOUT_S, allow_redirects=False)
+        except requests.RequestException as exc:
+            return self._result(rec, entry, ERROR, note=f"no answer: {exc}")
+        replayed = _to_response(answer)
+        self.tokens.learn(replayed.body)
+        result_kw = {"replayed": _replayed_dict(url, replayed)}
+        if replayed.status >= 500 and rec.status < 500:
+            return self._result(rec, entry, ERROR, note=f"emulator answered {replayed.status}", **result_kw)
+        outcome = compare(_recorded_response(rec), replayed, self.rules, entry.operation_id, None)
+        return self._result(rec, entry, outcome.cls, note=outcome.note, gaps=outcome.gaps, rules=outcome.rules,
+                            **result_kw)
+
     def replay_one(self, rec: Interaction) -> InteractionResult:
-        entry = scope.find(rec.method, rec.path)
+        entry = scope.find(rec.method, rec.path, dataplane.login_host_of(rec))
+        if entry is not None and entry.data_plane:
+            return self._replay_data_plane(rec, entry)
         link = self.links.get(_norm_url(rec.uri)) if rec.method == "GET" else None
         if link is not None and link.source_unsupported:
             self._register_links(rec, rec.index, None, True)
@@ -423,6 +483,9 @@ class Replayer:
     swagger: Path | None = None
     progress: ProgressFn | None = None
     loaded: list[tuple[Path, Path]] = field(default_factory=list)
+    # The registry container that data-plane recordings replay on, shared by the run and removed at its end.
+    namespace: str = field(default_factory=lambda: f"harness-{uuid.uuid4().hex[:8]}")
+    used_docker: bool = False
 
     def collect(self, paths: list[str | Path]) -> list[tuple[Path, Path]]:
         self.loaded = list(discover(paths))
@@ -447,8 +510,12 @@ class Replayer:
                         api_version=self.api_version, rules_sources=self.rules.sources,
                         rules={r.id: {"kind": r.kind, "reason": r.reason} for r in self.rules.rules},
                         started_at=datetime.now(UTC).isoformat(timespec="seconds"))
-        for path, root in self.loaded:
-            run.cassettes.append(self.run_one(path, root))
+        try:
+            for path, root in self.loaded:
+                run.cassettes.append(self.run_one(path, root))
+        finally:
+            if self.used_docker:
+                dataplane.remove(self.namespace)
         run.duration_s = time.monotonic() - started
         return run
 
@@ -467,5 +534,10 @@ class Replayer:
             from acr_fidelity.harness.cassette import cassette_id
 
             return CassetteResult(cassette_id(path, root), str(path), error=f"cannot load: {exc}")
+        if not self.target and dataplane.has_data_plane(cassette) and dataplane.docker_answers():
+            self.used_docker = True
+            with _quiet_tornado(), dataplane.docker_emulator(self.namespace) as (base, data_plane):
+                return CassetteReplay(cassette, base, self.rules, self.api_version, self.progress,
+                                      data_plane).run()
         with emulator_target(self.target) as base:
             return CassetteReplay(cassette, base, self.rules, self.api_version, self.progress).run()

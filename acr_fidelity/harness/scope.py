@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass
 
 from acr_fidelity.arm.routes import ROUTES, Route, Versioning
+from acr_fidelity.frontdoor.routes import ROUTES as DATA_PLANE_ROUTES
 
 
 @dataclass(frozen=True)
@@ -15,6 +16,7 @@ class ScopeEntry:
     template: str
     pattern: re.Pattern[str]
     registry_versioned: bool  # api-version is one of Microsoft.ContainerRegistry's (what --api-version replaces)
+    data_plane: bool = False  # a login server's (the front door's route table), not ARM's
 
 
 def _from_route(route: Route) -> ScopeEntry:
@@ -27,6 +29,9 @@ def _from_route(route: Route) -> ScopeEntry:
 # sanitized tokens, nothing an emulator can match.
 _UNSCORED = ("Emulator_", "Identity_", "Metadata_")
 SCOPE: tuple[ScopeEntry, ...] = tuple(_from_route(r) for r in ROUTES if not r.operation_id.startswith(_UNSCORED))
+DATA_PLANE_SCOPE: tuple[ScopeEntry, ...] = tuple(
+    ScopeEntry(r.operation(m), m, r.pattern.pattern, r.pattern, False, True) for r in DATA_PLANE_ROUTES
+    for m in r.methods)
 
 
 def _normalize(path: str) -> str:
@@ -34,10 +39,11 @@ def _normalize(path: str) -> str:
     return re.sub(r"/{2,}", "/", path) or "/"
 
 
-def find(method: str, path: str) -> ScopeEntry | None:
-    """The scope entry for a request, or None when it is out of scope (unsupported)."""
+def find(method: str, path: str, login_server: str | None = None) -> ScopeEntry | None:
+    """The scope entry for a request (to a login server's data plane, given one), or None when it is out of scope
+    (unsupported)."""
     path = _normalize(path)
-    for entry in SCOPE:
+    for entry in DATA_PLANE_SCOPE if login_server else SCOPE:
         if entry.method == method.upper() and entry.pattern.match(path):
             return entry
     return None
