@@ -1,5 +1,6 @@
-"""docker push / docker pull throughput of one image through the emulator-managed registry container, side by side
-with the same registry binary run bare on the host and in a plain container of the same image.
+"""docker push / docker pull throughput of one image through the emulator (its front door, Azure's enforced auth,
+docker logged in with the admin user, in front of its registry container), side by side with the same registry
+binary run bare on the host and in a plain container of the same image.
 
 Each round imports a fresh image (one layer of random bytes, so nothing is deduplicated), pushes it to every target,
 removes it locally, and pulls it back from each target (removing it again between pulls); targets take turns going
@@ -27,10 +28,7 @@ from pathlib import Path
 
 import requests
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from acr_fidelity.config import load_settings  # noqa: E402
-from acr_fidelity.server import start_in_thread  # noqa: E402
+ROOT = Path(__file__).resolve().parents[1]
 
 SUB = "00000000-0000-0000-0000-000000000000"
 API = "2025-04-01"
@@ -73,28 +71,48 @@ def wait_for(url: str) -> None:
 
 
 @contextmanager
-def emulator_target(namespace: str) -> Iterator[str]:
-    """A registry created through the emulator: its loginServer, once Succeeded."""
-    settings = load_settings(env={}, overrides={"port": 0, "acr_mocked": False, "acr_namespace": namespace,
-                                                "acr_keep_container": False})
-    with start_in_thread(settings) as server:
+def emulator_target(namespace: str, peak: dict[str, int]) -> Iterator[str]:
+    """A registry created through an emulator of its own process (`acr-fidelity serve`), docker logged in with its
+    admin user in Azure's enforced auth mode: its loginServer, once Succeeded. `peak` gets the process's peak
+    resident memory (VmHWM, kB) when it stops: the front door streams, so it stays far below the image size."""
+    port = free_port()
+    state = tempfile.mkdtemp(prefix="acr-fidelity-bench-")
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "ACR_FIDELITY_PORT": str(port), "ACR_FIDELITY_STATE_DIR": state,
+           "ACR_FIDELITY_ACR_NAMESPACE": namespace, "ACR_FIDELITY_ACR_AUTH": "enforced",
+           "ACR_FIDELITY_ACR_KEEP_CONTAINER": "false", "FLOCI_AZ_SERVICES_ACR_BASE_PORT": str(free_port())}
+    env["FLOCI_AZ_SERVICES_ACR_MAX_PORT"] = env["FLOCI_AZ_SERVICES_ACR_BASE_PORT"]
+    process = subprocess.Popen([sys.executable, "-m", "acr_fidelity.cli", "serve"], env=env,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        wait_for(f"http://127.0.0.1:{port}/_emulator/health")
         session = requests.Session()
         session.headers["Authorization"] = "Bearer bench"
-        base = f"{server.url}/subscriptions/{SUB}/resourceGroups/bench"
+        base = f"http://127.0.0.1:{port}/subscriptions/{SUB}/resourceGroups/bench"
         session.put(base, params={"api-version": "2021-04-01"}, json={"location": "westus"}).raise_for_status()
         path = f"{base}/providers/Microsoft.ContainerRegistry/registries/benchreg01"
-        session.put(path, params={"api-version": API},
-                    json={"location": "westus", "sku": {"name": "Premium"}}).raise_for_status()
+        session.put(path, params={"api-version": API}, json={
+            "location": "westus", "sku": {"name": "Premium"}, "properties": {"adminUserEnabled": True}},
+        ).raise_for_status()
         deadline = time.monotonic() + 60
         while (props := session.get(path, params={"api-version": API}).json()["properties"])[
                 "provisioningState"] == "Creating" and time.monotonic() < deadline:
             time.sleep(0.2)
         if props["provisioningState"] != "Succeeded":
             raise SystemExit(f"registry not ready: {props}")
-        try:
-            yield props["loginServer"]
-        finally:
-            server.emulator.dataplane.purge()
+        creds = session.post(f"{path}/listCredentials", params={"api-version": API}).json()
+        host = props["loginServer"].split("/")[0]
+        sh("docker", "login", host, "-u", creds["username"], "--password-stdin",
+           data=creds["passwords"][0]["value"].encode())
+        yield props["loginServer"]
+        sh("docker", "logout", host)
+    finally:
+        status = Path(f"/proc/{process.pid}/status").read_text()
+        peak["kB"] = int(next(line.split()[1] for line in status.splitlines() if line.startswith("VmHWM")))
+        process.terminate()
+        process.wait(timeout=30)
+        subprocess.run(["docker", "rm", "-f", f"acr-fidelity-{namespace}-registry"], capture_output=True)
+        subprocess.run(["docker", "volume", "rm", "-f", f"acr-fidelity-{namespace}-storage"], capture_output=True)
+        shutil.rmtree(state, ignore_errors=True)
 
 
 @contextmanager
@@ -148,9 +166,10 @@ def main() -> None:
     parser.add_argument("--image", default="registry:2", help="the registry image (emulator and plain container)")
     args = parser.parse_args()
     size = args.size_mib * 1024 * 1024
+    peak: dict[str, int] = {}
     with ExitStack() as stack:
         targets = {
-            "emulator": stack.enter_context(emulator_target(f"bench-{uuid.uuid4().hex[:8]}")),
+            "emulator": stack.enter_context(emulator_target(f"bench-{uuid.uuid4().hex[:8]}", peak)),
             "bare binary": stack.enter_context(bare_target()),
             "plain container": stack.enter_context(container_target(args.image)),
         }
@@ -180,6 +199,7 @@ def main() -> None:
     for other in ("bare binary", "plain container"):
         print(f"emulator / {other}: push {rates['emulator'][0] / rates[other][0]:.2f}, "
               f"pull {rates['emulator'][1] / rates[other][1]:.2f}")
+    print(f"emulator process peak resident memory: {peak['kB'] / 1024:.0f} MiB (image {mib} MiB)")
 
 
 if __name__ == "__main__":

@@ -27,11 +27,13 @@ _NAME = re.compile(r"^[A-Za-z0-9]{5,50}$")
 _CATALOG = re.compile(r"^/(acr/v1|v2)/_catalog$")
 _REGISTRY_PUT = re.compile(r"/providers/microsoft\.containerregistry/registries/([^/?]+)$", re.IGNORECASE)
 SEED_GROUP = "acr-fidelity-harness-data-plane"
-# A tiny image every seeded repository holds: an empty OCI config and no layers.
+# A tiny image every seeded repository holds (Docker's image manifest, which every client accepts): a config and no
+# layers.
 _CONFIG = json.dumps({"architecture": "amd64", "os": "linux", "rootfs": {"type": "layers", "diff_ids": []}}).encode()
 _CONFIG_DIGEST = "sha256:" + hashlib.sha256(_CONFIG).hexdigest()
-_MANIFEST = json.dumps({"schemaVersion": 2, "mediaType": "application/vnd.oci.image.manifest.v1+json",
-                        "config": {"mediaType": "application/vnd.oci.image.config.v1+json",
+_MANIFEST_TYPE = "application/vnd.docker.distribution.manifest.v2+json"
+_MANIFEST = json.dumps({"schemaVersion": 2, "mediaType": _MANIFEST_TYPE,
+                        "config": {"mediaType": "application/vnd.docker.container.image.v1+json",
                                    "digest": _CONFIG_DIGEST, "size": len(_CONFIG)}, "layers": []}).encode()
 
 
@@ -76,6 +78,13 @@ class Registry:
     repositories: list[str] = field(default_factory=list)
 
 
+def seeded_name(host: str, source: str) -> str:
+    """A valid registry name for a recorded login server (its first label's letters and digits, and a hash that
+    keeps the registries of different recordings apart in the run's shared container)."""
+    stem = re.sub("[^a-z0-9]", "", host.split(".")[0].lower())[:40]
+    return stem + hashlib.sha256(f"{source}|{host}".encode()).hexdigest()[:8]
+
+
 def registries(cassette: Cassette) -> dict[str, Registry]:
     """Recorded login server -> the registry the replay uses for it: the registry the recording creates under that
     name, else one the replay seeds (recorders sanitize names, `fake_url`, so seeded names are made valid)."""
@@ -91,8 +100,7 @@ def registries(cassette: Cassette) -> dict[str, Registry]:
             if _NAME.match(label) and label.lower() in created:
                 out[host] = Registry(label.lower(), seeded=False)
             else:
-                stem = re.sub("[^a-z0-9]", "", label.lower())[:40]
-                out[host] = Registry(stem + hashlib.sha256(f"{cassette.id}|{host}".encode()).hexdigest()[:8], True)
+                out[host] = Registry(seeded_name(host, cassette.id), True)
         registry = out[host]
         form = dict(parse_qsl(rec.request_body or ""))
         if rec.path.rstrip("/") == "/oauth2/token" and form.get("grant_type") == "password" \
@@ -106,8 +114,10 @@ def registries(cassette: Cassette) -> dict[str, Registry]:
     return out
 
 
-def seed_repositories(target: Target, registry: Registry, credentials: tuple[str, str]) -> None:
-    """The repositories a recorded catalog lists: a tiny image in each, pushed through the front door."""
+def seed_repositories(target: Target, registry: Registry, credentials: tuple[str, str],
+                      tag: str = "1") -> tuple[str, str]:
+    """The repositories a recorded catalog lists: a tiny image tagged `tag` in each, pushed through the front door.
+    The digests of its manifest and of its config blob."""
     session = requests.Session()
     session.auth = credentials
     session.headers["Host"] = target.host_header(registry.name)
@@ -117,8 +127,9 @@ def seed_repositories(target: Target, registry: Registry, credentials: tuple[str
         location = urlsplit(started.headers["Location"])
         session.put(f"{target.url}{location.path}", params=[*parse_qsl(location.query), ("digest", _CONFIG_DIGEST)],
                     data=_CONFIG, timeout=30).raise_for_status()
-        session.put(f"{target.url}/v2/{repository}/manifests/1", data=_MANIFEST, timeout=30,
-                    headers={"Content-Type": "application/vnd.oci.image.manifest.v1+json"}).raise_for_status()
+        session.put(f"{target.url}/v2/{repository}/manifests/{tag}", data=_MANIFEST, timeout=30,
+                    headers={"Content-Type": _MANIFEST_TYPE}).raise_for_status()
+    return "sha256:" + hashlib.sha256(_MANIFEST).hexdigest(), _CONFIG_DIGEST
 
 
 class Tokens:

@@ -16,8 +16,9 @@ from typing import Any
 import jsonschema
 import requests
 
-from acr_fidelity.harness import scope
+from acr_fidelity.harness import dataplane, scope
 from acr_fidelity.harness.cassette import cassette_id
+from acr_fidelity.harness.dataplane_examples import is_data_plane_swagger, replay_data_plane_example
 from acr_fidelity.harness.diff import ERROR, GAP, MATCH, UNSUPPORTED, Gap, format_path
 from acr_fidelity.harness.model import CassetteResult, InteractionResult
 from acr_fidelity.harness.replay import RG_API_VERSION, SEED_REGISTRY_API_VERSION, TIMEOUT_S
@@ -109,6 +110,8 @@ def validate(swagger: dict[str, Any], op: dict[str, Any], status: int, body: str
         return [Gap("status", "status", f"one of {sorted(op.get('responses', {}))}", status)]
     if schema is None:
         return [] if body.strip() in ("", "null") else [Gap("(body)", "body", "no body", body[:500])]
+    if schema.get("type") == "file":
+        return []  # bytes (a blob): any content, none included
     try:
         doc = json.loads(body)
     except ValueError:
@@ -123,8 +126,13 @@ def _short(value: Any) -> Any:
     return value if len(text) <= 300 else text[:300] + "…"
 
 
+def is_data_plane_example(path: Path) -> bool:
+    swagger_path = find_swagger(path)
+    return swagger_path is not None and is_data_plane_swagger(_load_swagger(str(swagger_path)))
+
+
 def replay_example(path: Path, root: Path, base: str, swagger_path: Path | None = None,
-                   api_version: str | None = None) -> CassetteResult:
+                   api_version: str | None = None, data_plane: dataplane.Target | None = None) -> CassetteResult:
     cid = cassette_id(path, root)
     result = CassetteResult(cid, str(path), kind="example")
     swagger_path = swagger_path or find_swagger(path)
@@ -137,6 +145,8 @@ def replay_example(path: Path, root: Path, base: str, swagger_path: Path | None 
     if found is None:
         result.error = f"no operation in {swagger_path.name} lists {path.name} in x-ms-examples"
         return result
+    if is_data_plane_swagger(swagger):
+        return replay_data_plane_example(path, root, swagger, found, base, data_plane, _parameter, validate)
     method, template, op = found
     params = example.get("parameters", {})
     values: dict[str, str] = {}

@@ -521,10 +521,15 @@ class Replayer:
 
     def run_one(self, path: Path, root: Path) -> CassetteResult:
         if is_spec_example(path):
-            from acr_fidelity.harness.examples import replay_example
+            from acr_fidelity.harness.examples import is_data_plane_example, replay_example
 
-            with emulator_target(self.target) as base:
-                result = replay_example(path, root, base, self.swagger, self.api_version)
+            if not self.target and is_data_plane_example(path) and dataplane.docker_answers():
+                self.used_docker = True
+                with _quiet_tornado(), dataplane.docker_emulator(self.namespace) as (base, data_plane):
+                    result = replay_example(path, root, base, self.swagger, self.api_version, data_plane)
+            else:
+                with emulator_target(self.target) as base:
+                    result = replay_example(path, root, base, self.swagger, self.api_version)
             if self.progress:
                 self.progress(result.id, 1)
             return result
