@@ -96,7 +96,7 @@ class Gate:
     def _covers(self, credentials: Credentials, call: Call, scope_type: str, action: str) -> bool:
         if credentials.access is None:  # Basic: the principal's own rights (the bare host's catalog is filtered)
             return call.registry is None or bool(self.policy.granted(credentials.principal, call.registry, (action,)))
-        service_registry = registry_of_service(credentials.service, self.login_host) or call.context
+        service_registry = registry_of_service(credentials.service, self.login_host)
         for entry in credentials.access:
             registry, repository = resolve(service_registry, str(entry.get("type")), str(entry.get("name")))
             if (entry.get("type") == scope_type and registry == call.registry and
@@ -105,9 +105,14 @@ class Gate:
                 return True
         return False
 
+    @staticmethod
+    def service(request: HTTPServerRequest, call: Call) -> str:
+        """The login server a request came to: its host, with a path-style prefix when it used one."""
+        return f"{request.host}{call.prefix.lower()}"
+
     def challenge(self, request: HTTPServerRequest, call: Call, scope: str | None = None) -> str:
-        host = request.host
-        value = f'Bearer realm="{request.protocol}://{host}/oauth2/token",service="{host}{call.prefix.lower()}"'
+        realm = f"{request.protocol}://{request.host}/oauth2/token"
+        value = f'Bearer realm="{realm}",service="{self.service(request, call)}"'
         if scope:
             value += f',scope="{scope}",error="invalid_token"'
         return value

@@ -20,7 +20,7 @@ from acr_fidelity.frontdoor.artifacts import Describer
 from acr_fidelity.frontdoor.auth import Gate
 from acr_fidelity.frontdoor.errors import RegistryError
 from acr_fidelity.frontdoor.routes import Call, match
-from acr_fidelity.frontdoor.upstream import Upstream
+from acr_fidelity.frontdoor.upstream import Upstream, Window
 from acr_fidelity.registry.access import DataPlaneError, registry_of_service
 
 log = logging.getLogger("acr_fidelity.frontdoor")
@@ -42,6 +42,7 @@ class FrontDoor(tornado.web.RequestHandler):
         self.upstream: Upstream | None = None
         self.tee: list[bytes] | None = None  # a copy of a relayed body the answer depends on (a manifest's)
         self.refused: RegistryError | DataPlaneError | None = None  # the answer, once the body is read
+        self.window = Window()  # back-pressure on the relayed body
         self.call: Call | None = None
         self._chunks: list[bytes] = []
         self._size = 0
@@ -82,7 +83,7 @@ class FrontDoor(tornado.web.RequestHandler):
         if self.upstream is not None:
             if self.tee is not None and sum(map(len, self.tee)) < MAX_BUFFERED:
                 self.tee.append(chunk)
-            return self.upstream.write(chunk)
+            return self.window.add(self.upstream.write(chunk))
         self._size += len(chunk)
         if self._size <= MAX_BUFFERED:
             self._chunks.append(chunk)

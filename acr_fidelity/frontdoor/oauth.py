@@ -73,8 +73,11 @@ async def token(door: Any, call: Call) -> None:
             raise RegistryError("INVALID_REQUEST", f"grant_type {grant!r}: expected refresh_token or password")
     service = _field(form, "service")
     scopes = parse_scopes(" ".join(form.get("scope") or []))
-    # A service this emulator does not name (an Azure host name) means the registry the request came to.
-    service_registry = registry_of_service(service, door.emulator.settings.acr_login_host) or call.context
+    service_registry = registry_of_service(service, door.emulator.settings.acr_login_host)
+    if service_registry is None and call.context is not None:
+        # A service that names no registry of the emulator (an Azure host name) at a registry's own login server:
+        # the token is for that registry, and says so.
+        service, service_registry = gate.service(door.request, call), call.context
     _check_network(door, service_registry)
     access = []
     for scope in scopes:

@@ -6,6 +6,7 @@ returns a future that resolves when the bytes left, and the response delegate's 
 
 from __future__ import annotations
 
+import collections
 from collections.abc import Awaitable, Callable
 
 from tornado import httputil
@@ -20,6 +21,23 @@ HOP_BY_HOP = frozenset(h.lower() for h in (
 
 HeadersCallback = Callable[[httputil.ResponseStartLine, httputil.HTTPHeaders], None]
 DataCallback = Callable[[bytes], Awaitable[None] | None]
+
+
+class Window:
+    """Back-pressure with slack: up to DEPTH writes in flight before the reader waits for the oldest, so reading the
+    next chunk overlaps with sending the last (waiting on every write halves a relay's throughput), and at most
+    about DEPTH chunks are ever held in memory."""
+
+    DEPTH = 4
+
+    def __init__(self) -> None:
+        self.pending: collections.deque[Awaitable[None]] = collections.deque()
+
+    def add(self, written: Awaitable[None]) -> Awaitable[None] | None:
+        self.pending.append(written)
+        while self.pending and getattr(self.pending[0], "done", lambda: False)():
+            self.pending.popleft()
+        return self.pending.popleft() if len(self.pending) > self.DEPTH else None
 
 
 class _Relay(httputil.HTTPMessageDelegate):

@@ -18,7 +18,7 @@ from tornado.iostream import StreamClosedError
 from acr_fidelity.frontdoor.artifacts import Listing
 from acr_fidelity.frontdoor.errors import RegistryError
 from acr_fidelity.frontdoor.routes import Call
-from acr_fidelity.frontdoor.upstream import HOP_BY_HOP, Upstream, fetch
+from acr_fidelity.frontdoor.upstream import HOP_BY_HOP, Upstream, Window, fetch
 from acr_fidelity.registry.access import ANONYMOUS, Principal
 from acr_fidelity.registry.repositories import item_key
 
@@ -215,11 +215,13 @@ async def relay(door: Any, call: Call) -> None:
                 value = re.sub(r"<([^>]*)>", lambda m: f"<{client_path(call, m.group(1))}>", value)
             door.add_header(name, value)
 
+    window = Window()
+
     def on_data(chunk: bytes) -> Any:
         if unsatisfiable:
             return None
         door.write(chunk)
-        return door.flush()
+        return window.add(door.flush())
 
     try:
         await door.upstream.respond(on_headers, on_data)
