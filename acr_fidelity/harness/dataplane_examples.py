@@ -18,7 +18,7 @@ import requests
 
 from acr_fidelity.harness import dataplane
 from acr_fidelity.harness.cassette import cassette_id
-from acr_fidelity.harness.diff import ERROR, GAP, MATCH, Gap
+from acr_fidelity.harness.diff import ERROR, MATCH
 from acr_fidelity.harness.model import CassetteResult, InteractionResult
 from acr_fidelity.harness.replay import RG_API_VERSION, SEED_REGISTRY_API_VERSION, TIMEOUT_S
 
@@ -80,8 +80,8 @@ def _aad_token(arm_base: str) -> str:
 
 def replay_data_plane_example(path: Any, root: Any, swagger: dict[str, Any], found: tuple[str, str, dict[str, Any]],
                               arm_base: str, target: dataplane.Target | None,
-                              resolve: Any, validate: Any) -> CassetteResult:
-    """`resolve(swagger, raw)` gives a parameter's definition; `validate(swagger, op, status, body)` its gaps."""
+                              resolve: Any, conclude: Any) -> CassetteResult:
+    """`resolve(swagger, raw)` gives a parameter's definition; `conclude(...)` classes the answer (examples.py)."""
     cid = cassette_id(path, root)
     result = CassetteResult(cid, str(path), kind="example")
     method, template, op = found
@@ -173,17 +173,7 @@ def replay_data_plane_example(path: Any, root: Any, swagger: dict[str, Any], fou
     except requests.RequestException as exc:
         interaction.cls, interaction.note = ERROR, f"no answer: {exc}"
         return result
-    interaction.replayed = {"url": url, "status": answer.status_code, "headers": dict(answer.headers),
-                            "body": answer.text}
-    if answer.status_code >= 500:
-        interaction.cls, interaction.note = ERROR, f"emulator answered {answer.status_code}"
-        return result
-    gaps = validate(swagger, op, answer.status_code, answer.text if _json_answer(answer) else "")
-    if str(answer.status_code) not in example.get("responses", {}) and not any(g.kind == "status" for g in gaps):
-        gaps.append(Gap("status", "status", f"one of {sorted(example.get('responses', {}))}", answer.status_code))
-    interaction.gaps = gaps
-    interaction.cls = GAP if gaps else MATCH
-    interaction.note = "conforms to the swagger schema" if not gaps else f"{len(gaps)} schema/status errors"
+    conclude(interaction, swagger, op, example, url, answer, answer.text if _json_answer(answer) else "")
     return result
 
 

@@ -146,7 +146,7 @@ def replay_example(path: Path, root: Path, base: str, swagger_path: Path | None 
         result.error = f"no operation in {swagger_path.name} lists {path.name} in x-ms-examples"
         return result
     if is_data_plane_swagger(swagger):
-        return replay_data_plane_example(path, root, swagger, found, base, data_plane, _parameter, validate)
+        return replay_data_plane_example(path, root, swagger, found, base, data_plane, _parameter, conclude)
     method, template, op = found
     params = example.get("parameters", {})
     values: dict[str, str] = {}
@@ -192,17 +192,23 @@ def replay_example(path: Path, root: Path, base: str, swagger_path: Path | None 
     except requests.RequestException as exc:
         interaction.cls, interaction.note = ERROR, f"no answer: {exc}"
         return result
+    conclude(interaction, swagger, op, example, url, resp, resp.text)
+    return result
+
+
+def conclude(interaction: InteractionResult, swagger: dict[str, Any], op: dict[str, Any], example: dict[str, Any],
+             url: str, resp: requests.Response, body: str) -> None:
+    """Class an example's answer: its status among the example's, its body (`body`: what to validate) conforming."""
     interaction.replayed = {"url": url, "status": resp.status_code, "headers": dict(resp.headers), "body": resp.text}
     if resp.status_code >= 500:
         interaction.cls, interaction.note = ERROR, f"emulator answered {resp.status_code}"
-        return result
-    gaps = validate(swagger, op, resp.status_code, resp.text)
+        return
+    gaps = validate(swagger, op, resp.status_code, body)
     if str(resp.status_code) not in example.get("responses", {}) and not any(g.kind == "status" for g in gaps):
         gaps.append(Gap("status", "status", f"one of {sorted(example.get('responses', {}))}", resp.status_code))
     interaction.gaps = gaps
     interaction.cls = GAP if gaps else MATCH
     interaction.note = "conforms to the swagger schema" if not gaps else f"{len(gaps)} schema/status errors"
-    return result
 
 
 def _seed(session: requests.Session, base: str, template: str, op: dict[str, Any], values: dict[str, str],

@@ -22,7 +22,7 @@ from acr_fidelity.registry.children import Children
 from acr_fidelity.registry.errors import DomainError
 from acr_fidelity.registry.events import Events
 from acr_fidelity.registry.families import FAMILIES
-from acr_fidelity.registry.locations import REGIONS, normalize_location
+from acr_fidelity.registry.locations import REGIONS, normalize_location, required_location
 from acr_fidelity.registry.replications import REPLICATIONS, locations
 from acr_fidelity.registry.repositories import Repositories
 from acr_fidelity.registry.versions import VersionTable
@@ -282,12 +282,7 @@ class Backend:
         if not NAME_RE.match(name):
             raise DomainError("InvalidRegistryName", name=name)
         sku = _sku(body)
-        location_given = body.get("location")
-        if not isinstance(location_given, str) or not location_given:
-            raise DomainError("LocationRequired")
-        location = normalize_location(location_given)
-        if location is None:
-            raise DomainError("LocationNotAvailableForResourceType", location=location_given, regions=REGIONS)
+        location = required_location(body)
         group = self.get_resource_group(subscription_id, resource_group)
         properties = _properties(body)
         now = datetime.now(UTC)

@@ -14,7 +14,7 @@ from typing import Any
 
 from acr_fidelity.registry.children import Family
 from acr_fidelity.registry.errors import DomainError
-from acr_fidelity.registry.locations import REGIONS, normalize_location
+from acr_fidelity.registry.locations import normalize_location, required_location
 
 ZONE_REDUNDANCY = ("Enabled", "Disabled")
 
@@ -59,12 +59,7 @@ class ReplicationRules:
                siblings: list[dict[str, Any]]) -> dict[str, Any]:
         if registry["sku"] != "Premium":
             raise DomainError("ReplicationsNotSupported", sku=registry["sku"])
-        given = body.get("location")
-        if not isinstance(given, str) or not given:
-            raise DomainError("LocationRequired")
-        location = normalize_location(given)
-        if location is None:
-            raise DomainError("LocationNotAvailableForResourceType", location=given, regions=REGIONS)
+        location = required_location(body)
         taken = next((s for s in siblings if s["location"] == location), None)
         if taken is not None:
             raise DomainError("ReplicationLocationInUse", location=location, name=taken["name"])
