@@ -230,6 +230,8 @@ def test_az_acr_login_and_repository_commands(tmp_path: Path) -> None:
         login = cli.json("acr", "create", "-n", "azdataplane01", "-g", "dpgroup", "--sku", "Premium")["loginServer"]
         assert "Login Succeeded" in cli.run("acr", "login", "-n", "azdataplane01").stdout
         first = _push_image(f"{login}/app:1", pushed, "first\n")
+        _sh("docker", "rmi", "-f", f"{login}/app:1")
+        _sh("docker", "pull", f"{login}/app:1")  # through the same login
         time.sleep(0.05)  # tag times are the storage's: ordering needs distinct instants
         second = _push_image(f"{login}/app:2", pushed, "second\n")
 

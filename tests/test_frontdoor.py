@@ -261,14 +261,18 @@ def test_bad_credentials_and_names_get_the_registry_envelope(emu: Emu) -> None:
                          "grant_type": "access_token", "principal": "aad:x",
                          "access": [{"type": "repository", "name": "badinput01/app", "actions": ["pull"]}]},
                         "not-the-emulators-key-32-bytes!!")
-    expired = token(emu, "repository:badinput01/app:pull", basic(user, password))
-    claims = jwt.decode(expired, options={"verify_signature": False})
+    valid = token(emu, "repository:badinput01/app:pull", basic(user, password))
+    claims = jwt.decode(valid, options={"verify_signature": False})
+    issuer = emu.server.emulator.identity  # our own key: only the lifetime is wrong
+    expired = jwt.encode({**claims, "exp": int(time.time()) - 60}, issuer.key, algorithm="RS256",
+                         headers={"kid": issuer.kid})
     for authorization in ("Bearer not-a-jwt", f"Bearer {forged}", "Basic !!!", "Digest x",
-                          "Bearer " + expired[:-4] + "AAAA"):
+                          "Bearer " + valid[:-4] + "AAAA", f"Bearer {expired}"):
         answer = requests.get(f"{base}/v2/badinput01/app/tags/list", headers={"Authorization": authorization},
                               timeout=10)
         assert answer.status_code == 401 and error_code(answer) == "UNAUTHORIZED", authorization
-    assert claims["exp"] > time.time()
+    ok = requests.get(f"{base}/v2/badinput01/app/tags/list", headers=bearer(valid), timeout=10)
+    assert ok.status_code == 404 and error_code(ok) == "NAME_UNKNOWN"  # the valid token passes; no such repository
     for scope, code in (("repository:../etc:pull", "NAME_INVALID"), ("nonsense", "INVALID_REQUEST"),
                         ("registry:other:*", "INVALID_REQUEST")):
         answer = requests.get(f"{base}/oauth2/token", params={"service": host(emu), "scope": scope},
