@@ -8,11 +8,13 @@ Skipped when no Docker engine answers, except in CI (tests/docker_support.py).
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
 import subprocess
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import jwt
 import oras.client
@@ -335,3 +337,52 @@ def test_import_from_a_registry_that_speaks_bearer_tokens(emu: Emu) -> None:
     target = emu.arm.call("GET", reg_path("rg1", "importdst01")).json()["properties"]["loginServer"]
     docker_login(emu, *emu.credentials("importdst01"))
     assert pulled_digest(f"{target}/tool:3") == digest
+
+
+def test_referrers_and_the_subject_header(emu: Emu) -> None:
+    """OCI 1.1, which ACR serves and registry 2.8 lacks: a pushed artifact with a subject is answered with
+    OCI-Subject and listed among the subject's referrers, filtered by artifactType on request."""
+    emu.create("referrers01")
+    user, password = emu.credentials("referrers01")
+    base = f"http://{host(emu)}/v2/referrers01/app"
+    session = requests.Session()
+    session.auth = (user, password)
+
+    def blob(data: bytes) -> dict[str, Any]:
+        digest = "sha256:" + hashlib.sha256(data).hexdigest()
+        started = session.post(f"{base}/blobs/uploads/", timeout=10)
+        session.put(f"http://{host(emu)}{started.headers['Location']}", params={"digest": digest}, data=data,
+                    timeout=10).raise_for_status()
+        return {"mediaType": "application/vnd.oci.empty.v1+json", "digest": digest, "size": len(data)}
+
+    def manifest(doc: dict[str, Any], reference: str) -> requests.Response:
+        body = json.dumps(doc).encode()
+        answer = session.put(f"{base}/manifests/{reference}", data=body, timeout=10,
+                             headers={"Content-Type": "application/vnd.oci.image.manifest.v1+json"})
+        assert answer.status_code == 201, answer.text
+        return answer
+
+    empty = blob(b"{}")
+    image = {"schemaVersion": 2, "mediaType": "application/vnd.oci.image.manifest.v1+json", "config": empty,
+             "layers": []}
+    subject = {"mediaType": image["mediaType"], "digest": manifest(image, "1").headers["Docker-Content-Digest"],
+               "size": len(json.dumps(image).encode())}
+    signatures = {}
+    for kind in ("application/vnd.example.signature", "application/vnd.example.sbom"):
+        pushed = manifest({"schemaVersion": 2, "mediaType": "application/vnd.oci.image.manifest.v1+json",
+                           "artifactType": kind, "config": empty, "layers": [empty], "subject": subject,
+                           "annotations": {"kind": kind}}, f"ref-{kind.rsplit('.', 1)[1]}")
+        assert pushed.headers["OCI-Subject"] == subject["digest"]
+        signatures[kind] = pushed.headers["Docker-Content-Digest"]
+
+    listed = session.get(f"{base}/referrers/{subject['digest']}", timeout=10)
+    assert listed.headers["Content-Type"] == "application/vnd.oci.image.index.v1+json"
+    found = {m["artifactType"]: m["digest"] for m in listed.json()["manifests"]}
+    assert found == signatures
+    only = session.get(f"{base}/referrers/{subject['digest']}",
+                       params={"artifactType": "application/vnd.example.sbom"}, timeout=10)
+    assert only.headers["OCI-Filters-Applied"] == "artifactType"
+    assert [m["digest"] for m in only.json()["manifests"]] == [signatures["application/vnd.example.sbom"]]
+    assert only.json()["manifests"][0]["annotations"] == {"kind": "application/vnd.example.sbom"}
+    none = session.get(f"{base}/referrers/sha256:{'0' * 64}", timeout=10)
+    assert none.status_code == 200 and none.json()["manifests"] == []
