@@ -14,6 +14,7 @@ from acr_fidelity.registry.models import Backend
 from acr_fidelity.registry.versions import VersionTable, load_table
 from acr_fidelity.state.store import Store
 from acr_fidelity.tls.certs import CertificatePair, ensure_certificate
+from acr_fidelity.webhooks import Delivery
 
 log = logging.getLogger("acr_fidelity.dataplane")
 
@@ -32,6 +33,8 @@ class Emulator:
     def close(self) -> None:
         if self.workers is not None:
             self.workers.shutdown(wait=True, cancel_futures=True)
+        # Deliveries still retrying an endpoint that does not answer are dropped, not waited for.
+        self.backend.delivery.workers.shutdown(wait=False, cancel_futures=True)
         self.dataplane.close()
         self.store.close()
 
@@ -79,7 +82,9 @@ def build_emulator(settings: Settings) -> Emulator:
         runner = _runner(workers)
         if store.list("registry"):
             dataplane.start()  # persisted registries: their images should be served without waiting for a request
-    backend = Backend(store, dataplane, table, settings.tenant_id, runner)
+    # Webhook deliveries wait on other servers: never on the event loop, in a pool of their own.
+    delivery = Delivery(store, ThreadPoolExecutor(max_workers=2, thread_name_prefix="acr-webhook"))
+    backend = Backend(store, dataplane, table, settings.tenant_id, delivery, runner)
     keys_dir = settings.keys_dir
     certificate = None
     if settings.https_enabled:

@@ -21,7 +21,7 @@ import oras.client
 import pytest
 import requests
 
-from tests.conftest import reg_path
+from tests.conftest import Receiver, reg_path
 from tests.docker_support import BASE_PORT, Emu, make_image, pulled_digest, push, push_new_image, require, sh
 
 pytestmark = pytest.mark.usefixtures("docker_engine")
@@ -386,3 +386,23 @@ def test_referrers_and_the_subject_header(emu: Emu) -> None:
     assert only.json()["manifests"][0]["annotations"] == {"kind": "application/vnd.example.sbom"}
     none = session.get(f"{base}/referrers/sha256:{'0' * 64}", timeout=10)
     assert none.status_code == 200 and none.json()["manifests"] == []
+
+
+def test_a_webhook_receives_the_event_of_a_docker_push(emu: Emu) -> None:
+    receiver = Receiver()
+    try:
+        login = emu.create("hookpush01")["loginServer"]
+        hook = {"location": "westus", "properties": {"serviceUri": receiver.url, "actions": ["push"],
+                                                     "scope": "app:*", "customHeaders": {"X-Team": "a"}}}
+        assert emu.arm.call("PUT", reg_path("rg1", "hookpush01") + "/webhooks/pushhook1", json=hook).ok
+        push_with_admin(emu, "hookpush01", login, "other", "1")  # outside the scope: not delivered
+        digest = push_with_admin(emu, "hookpush01", login, "app", "7")
+        received = receiver.wait_for(1)
+        time.sleep(0.5)
+        assert len(received) == 1, received
+        event = received[0]["body"]
+        assert event["action"] == "push" and received[0]["headers"]["X-Team"] == "a"
+        assert (event["target"]["repository"], event["target"]["tag"], event["target"]["digest"]) == (
+            "app", "7", digest)
+    finally:
+        receiver.close()

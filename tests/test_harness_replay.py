@@ -164,7 +164,7 @@ def test_seeding_happens_through_the_arm_api(tmp_path: Path) -> None:
 
 def test_scope_comes_from_the_route_table(tmp_path: Path) -> None:
     path = write_cassette(tmp_path / "scope.yaml", [
-        interaction("GET", f"{REG}/reg00001/webhooks?api-version=2025-04-01", 200, {"value": []}),
+        interaction("GET", f"{REG}/reg00001/tasks?api-version=2025-04-01", 200, {"value": []}),
         interaction("GET", "https://fake_url.azurecr.io/acr/v1/_catalog", 401, ""),
         interaction("GET", "/_emulator/health", 200, {}),
     ])

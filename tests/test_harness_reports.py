@@ -34,7 +34,7 @@ def cassette_dir(tmp_path: Path) -> Path:
         interaction("POST", f"/subscriptions/{SUB}/providers/Microsoft.ContainerRegistry/checkNameAvailability"
                     "?api-version=2025-04-01", 200, {"nameAvailable": False, "planted": "<b>gap</b>"},
                     {"name": "reg00001", "type": "Microsoft.ContainerRegistry/registries"}),
-        interaction("GET", f"{REG}/reg00001/webhooks?api-version=2025-04-01", 200, {"value": []}),
+        interaction("GET", f"{REG}/reg00001/tasks?api-version=2025-04-01", 200, {"value": []}),
     ])
     return folder
 

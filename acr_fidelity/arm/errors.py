@@ -122,8 +122,8 @@ CATALOGUE: dict[str, ErrorSpec] = {
     # Child resources (replications, ...)
     "ChildResourceNotFound": ErrorSpec(
         404,
-        "The Resource '{type}/{name}' under resource group '{resourceGroup}' was not found. For more details please "
-        "go to https://aka.ms/ARMResourceNotFoundFix",
+        "The Resource '{resource}' under resource group '{resourceGroup}' was not found. For more details please go "
+        "to https://aka.ms/ARMResourceNotFoundFix",
         False),
     "InvalidChildResourceName": ErrorSpec(
         400, "The {type} name '{name}' is invalid: it must match {pattern}."),
@@ -132,6 +132,10 @@ CATALOGUE: dict[str, ErrorSpec] = {
              "https://aka.ms/acr/geo-replication."),
     "ReplicationLocationInUse": ErrorSpec(
         409, "The registry already has the replication '{name}' in location '{location}'."),
+    "InvalidWebhookServiceUri": ErrorSpec(
+        400, "The webhook service URI '{value}' is invalid: an absolute http or https URL is required."),
+    "WebhookLimitExceeded": ErrorSpec(
+        409, "The registry has reached the maximum number of webhooks ({limit}) of the {sku} SKU."),
     "HomeReplicationCannotBeDeleted": ErrorSpec(
         400, "The replication in the registry's home location '{location}' cannot be deleted."),
     # Failures of the data plane's work, reported by a failed operation (the message comes with them).

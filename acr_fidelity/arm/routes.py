@@ -10,11 +10,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import Enum
 
-from acr_fidelity.arm import children, emulator, identity, metadata, operations, registries, resources
+from acr_fidelity.arm import children, emulator, identity, metadata, operations, registries, resources, webhooks
 from acr_fidelity.arm.errors import ArmError
 from acr_fidelity.arm.http import ArmRequest, ArmResponse
 from acr_fidelity.registry.children import Family
 from acr_fidelity.registry.replications import REPLICATIONS
+from acr_fidelity.registry.webhooks import WEBHOOKS
 
 
 class Versioning(Enum):
@@ -81,6 +82,11 @@ ROUTES: tuple[Route, ...] = (
     Route("Registries_CheckNameAvailability", "POST", SUB + ACR + "/checkNameAvailability",
           registries.check_name_availability),
     *_family("Replications", REPLICATIONS, "replicationName"),
+    *_family("Webhooks", WEBHOOKS, "webhookName"),
+    Route("Webhooks_Ping", "POST", REG + "/webhooks/{webhookName}/ping", webhooks.ping),
+    Route("Webhooks_ListEvents", "POST", REG + "/webhooks/{webhookName}/listEvents", webhooks.list_events),
+    Route("Webhooks_GetCallbackConfig", "POST", REG + "/webhooks/{webhookName}/getCallbackConfig",
+          webhooks.get_callback_config),
     Route("Registries_OperationStatus", "GET", REG + "/operationStatuses/{operationId}", operations.status,
           Versioning.ANY),
     Route("ChildResources_OperationStatus", "GET", REG + "/{childType}/{childName}/operationStatuses/{operationId}",

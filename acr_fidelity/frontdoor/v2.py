@@ -158,7 +158,7 @@ def record_event(door: Any, call: Call, action: str, **target: Any) -> None:
     """An event of this registry's data plane (webhooks deliver them), caused by this request."""
     request = {"host": door.request.host, "method": door.request.method,
                "useragent": door.request.headers.get("User-Agent", "")}
-    door.emulator.backend.events.record(call.registry, action, call.repository, request, **target)
+    door.emulator.backend.record_event(call.registry, action, call.repository, request, **target)
 
 
 def record_manifest_event(door: Any, call: Call, digest: str | None) -> None:

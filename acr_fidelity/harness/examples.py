@@ -177,7 +177,7 @@ def replay_example(path: Path, root: Path, base: str, swagger_path: Path | None 
     url_path = re.sub(r"\{(\w+)\}", lambda m: values.get(m.group(1), m.group(0)), template)
     session = requests.Session()
     session.headers.update({"Authorization": "Bearer acr-fidelity-harness", "Accept": "application/json"})
-    result.seeded = _seed(session, base, template, op, values, body, example)
+    result.seeded = _seed(session, base, template, op, values, body, example, swagger_path)
     url = base + url_path + ("?" + "&".join(f"{k}={v}" for k, v in query.items()) if query else "")
     request_body = json.dumps(body) if body is not None else ""
     interaction = InteractionResult(
@@ -211,8 +211,26 @@ def conclude(interaction: InteractionResult, swagger: dict[str, Any], op: dict[s
     interaction.note = "conforms to the swagger schema" if not gaps else f"{len(gaps)} schema/status errors"
 
 
+def _create_example_body(swagger_path: Path, family: str) -> dict[str, Any]:
+    """The request body of `{family}_Create`'s first example in this swagger's folder (the newest that has one)."""
+    for candidate in sorted(swagger_path.parent.parent.glob("*/containerregistry.json"), reverse=True):
+        swagger = _load_swagger(str(candidate))
+        for ops in swagger.get("paths", {}).values():
+            op = ops.get("put") if isinstance(ops, dict) else None
+            if not op or op.get("operationId") != f"{family}_Create":
+                continue
+            for ref in op.get("x-ms-examples", {}).values():
+                example = candidate.parent / ref["$ref"]
+                if example.exists():
+                    params = json.loads(example.read_text())["parameters"]
+                    body = next((v for k, v in params.items() if isinstance(v, dict)), None)
+                    if body is not None:
+                        return body
+    return {}
+
+
 def _seed(session: requests.Session, base: str, template: str, op: dict[str, Any], values: dict[str, str],
-          body: Any, example: dict[str, Any]) -> list[dict[str, Any]]:
+          body: Any, example: dict[str, Any], swagger_path: Path) -> list[dict[str, Any]]:
     """The group, registry and child resource the example presupposes (and, for a name-taken check, the registry
     taking it)."""
     steps: list[tuple[str, dict[str, Any]]] = []
@@ -228,15 +246,13 @@ def _seed(session: requests.Session, base: str, template: str, op: dict[str, Any
     if group and registry and operation_id != "Registries_Create":
         steps.append((f"/subscriptions/{sub}/resourceGroups/{group}/providers/Microsoft.ContainerRegistry/registries/"
                       f"{registry}?api-version={SEED_REGISTRY_API_VERSION}", registry_body))
-    shown = example.get("responses", {}).get("200", {}).get("body") or {}
-    child = re.search(r"/registries/\{registryName\}/(\w+)/\{(\w+)\}$", template)
+    child = re.search(r"/registries/\{registryName\}/(\w+)/\{(\w+)\}(/\w+)?$", template)
     if group and registry and child and not operation_id.endswith("_Create") and child.group(2) in values:
-        # A child resource the example reads, changes or deletes: create it as the example shows it.
-        seed_body = {"location": shown["location"]} if isinstance(shown.get("location"), str) else {}
+        # A child resource the example reads, changes or deletes: created as the swagger's own create example does.
         steps.append((f"/subscriptions/{sub}/resourceGroups/{group}/providers/Microsoft.ContainerRegistry/registries/"
                       f"{registry}/{child.group(1)}/{values[child.group(2)]}?api-version={SEED_REGISTRY_API_VERSION}",
-                      seed_body))
-    taken = shown
+                      _create_example_body(swagger_path, operation_id.split("_")[0])))
+    taken = example.get("responses", {}).get("200", {}).get("body") or {}
     if operation_id == "Registries_CheckNameAvailability" and taken.get("nameAvailable") is False:
         name = body.get("name") if isinstance(body, dict) else None
         if name:

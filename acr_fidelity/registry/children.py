@@ -41,6 +41,9 @@ class FamilyRules(Protocol):
     def observe(self, record: dict[str, Any]) -> tuple[dict[str, Any], bool]:
         """What a read shows, and whether the read moved the record on (a status that progresses)."""
 
+    def deleted(self, backend: Backend, record: dict[str, Any]) -> None:
+        """The child is gone: drop what the family keeps beside it."""
+
 
 @dataclass(frozen=True)
 class Family:
@@ -52,6 +55,25 @@ class Family:
     @property
     def kind(self) -> str:
         return f"child.{self.segment}"
+
+
+def resource_tags(value: Any) -> dict[str, str]:
+    """An ARM resource's `tags`: string values only."""
+    if value is None:
+        return {}
+    if not isinstance(value, dict) or not all(isinstance(v, str) for v in value.values()):
+        raise DomainError("InvalidTags")
+    return dict(value)
+
+
+def keep_location(record: dict[str, Any], body: dict[str, Any]) -> None:
+    """A PUT on an existing located child may not move it."""
+    from acr_fidelity.registry.locations import normalize_location
+
+    given = body.get("location")
+    if isinstance(given, str) and normalize_location(given) != record["location"]:
+        raise DomainError("InvalidResourceLocation", name=record["name"], existing=record["location"],
+                          resourceGroup=record["resourceGroup"], requested=given)
 
 
 def child_id(family: Family, record: dict[str, Any]) -> str:
@@ -81,6 +103,11 @@ class Children:
     def _key(self, registry: dict[str, Any], name: str) -> str:
         return f"{registry['name']}/{name}".lower()
 
+    @staticmethod
+    def key(record: dict[str, Any]) -> str:
+        """A child's key in the store (its family's kind): `{registry}/{name}`, lower-case."""
+        return f"{record['registry']}/{record['name']}".lower()
+
     def of(self, family: Family, registry: dict[str, Any]) -> list[dict[str, Any]]:
         """A registry's children of one family, in name order."""
         prefix = registry["name"].lower() + "/"
@@ -105,8 +132,8 @@ class Children:
         parent = self._registry(subscription_id, resource_group, registry)
         record = self.store.get(family.kind, self._key(parent, name))
         if record is None:
-            raise DomainError("ChildResourceNotFound", type=family.type_name, name=f"{parent['name']}/{name}",
-                              resourceGroup=resource_group)
+            raise DomainError("ChildResourceNotFound", resource=f"Microsoft.ContainerRegistry/registries/"
+                              f"{parent['name']}/{family.segment}/{name}", resourceGroup=resource_group)
         return record
 
     def put(self, family: Family, subscription_id: str, resource_group: str, registry: str, name: str,
@@ -163,12 +190,16 @@ class Children:
         if record is None:
             return False
         family.rules.check_delete(parent, record)
+        family.rules.deleted(self.backend, record)
         return self.store.delete(family.kind, self._key(parent, name))
 
     def forget_registry(self, families: tuple[Family, ...], registry_name: str) -> None:
         """A deleted registry takes its children with it."""
         for family in families:
             for key in self.store.keys(family.kind, registry_name.lower() + "/"):
+                record = self.store.get(family.kind, key)
+                if record is not None:
+                    family.rules.deleted(self.backend, record)
                 self.store.delete(family.kind, key)
 
 

@@ -4,5 +4,6 @@ from __future__ import annotations
 
 from acr_fidelity.registry.children import Family
 from acr_fidelity.registry.replications import REPLICATIONS
+from acr_fidelity.registry.webhooks import WEBHOOKS
 
-FAMILIES: tuple[Family, ...] = (REPLICATIONS,)
+FAMILIES: tuple[Family, ...] = (REPLICATIONS, WEBHOOKS)

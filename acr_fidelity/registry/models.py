@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from acr_fidelity.dataplane import DataPlane
-from acr_fidelity.registry.children import Children
+from acr_fidelity.registry.children import Children, resource_tags
 from acr_fidelity.registry.errors import DomainError
 from acr_fidelity.registry.events import Events
 from acr_fidelity.registry.families import FAMILIES
@@ -26,6 +26,7 @@ from acr_fidelity.registry.locations import REGIONS, normalize_location, require
 from acr_fidelity.registry.replications import REPLICATIONS, locations
 from acr_fidelity.registry.repositories import Repositories
 from acr_fidelity.registry.versions import VersionTable
+from acr_fidelity.registry.webhooks import WEBHOOKS, wants
 from acr_fidelity.state.store import Store
 
 REGISTRY_TYPE = "Microsoft.ContainerRegistry/registries"
@@ -120,9 +121,12 @@ class Backend:
         dataplane: DataPlane,
         table: VersionTable,
         tenant_id: str,
+        delivery: Any,
         runner: Callable[[Callable[[], None]], None] | None = None,
     ) -> None:
+        """`delivery` posts webhook events (acr_fidelity/webhooks.py): deliver, events, forget."""
         self.store = store
+        self.delivery = delivery
         self.dataplane = dataplane
         self.table = table
         self.tenant_id = tenant_id
@@ -158,7 +162,7 @@ class Backend:
         location = normalize_location(location)
         if location is None:
             raise DomainError("LocationNotAvailableForResourceGroup", location=body["location"], regions=REGIONS)
-        tags = _tags(body.get("tags"))
+        tags = resource_tags(body.get("tags"))
         if existing is not None:
             if existing["location"] != location:
                 raise DomainError("InvalidResourceGroupLocation", resourceGroup=existing["name"],
@@ -173,7 +177,7 @@ class Backend:
     def patch_resource_group(self, subscription_id: str, name: str, body: dict[str, Any]) -> dict[str, Any]:
         group = self.get_resource_group(subscription_id, name)
         if "tags" in body:
-            group["tags"] = _tags(body["tags"])
+            group["tags"] = resource_tags(body["tags"])
         self.store.put("resourceGroup", self._rg_key(subscription_id, name), group)
         return group
 
@@ -302,7 +306,7 @@ class Backend:
                     raise DomainError("RegistryDeleting", name=existing["name"])
                 _check_create_only(existing, properties)
                 existing["sku"] = sku
-                existing["tags"] = _tags(body.get("tags"))
+                existing["tags"] = resource_tags(body.get("tags"))
                 if "identity" in body:
                     existing["identity"] = body["identity"]
                 _apply(existing, properties, now)
@@ -317,7 +321,7 @@ class Backend:
                 "name": name,
                 "location": location,
                 "sku": sku,
-                "tags": _tags(body.get("tags")),
+                "tags": resource_tags(body.get("tags")),
                 "identity": body.get("identity"),
                 "createdAt": azure_time(now),
                 "createdBy": caller.name,
@@ -349,7 +353,7 @@ class Backend:
         if "sku" in body:
             record["sku"] = _sku(body)
         if "tags" in body:
-            record["tags"] = _tags(body["tags"])
+            record["tags"] = resource_tags(body["tags"])
         if "identity" in body:
             record["identity"] = body["identity"]
         _apply(record, properties, now)
@@ -407,6 +411,7 @@ class Backend:
         record = self.get_registry(subscription_id, resource_group, name)
         network = record["properties"]["networkRuleSet"]
         current = {"Size": self.dataplane.size_bytes(record["name"]),
+                   "Webhooks": len(self.children.of(WEBHOOKS, record)),
                    "Geo-replications": len(self.children.of(REPLICATIONS, record)),
                    "IPRules": len(network["ipRules"]), "VNetRules": len(network["virtualNetworkRules"])}
         return [
@@ -460,6 +465,36 @@ class Backend:
 
         self.runner(job)
         return operation
+
+    def limit(self, usage: str, sku: str) -> int:
+        """A SKU's limit of a listUsages row (the newest api-version's table)."""
+        return next(row["limits"][sku] for row in self.table.usages if row["name"] == usage)
+
+    # ---- data-plane events and webhooks --------------------------------------------------------------------
+
+    def record_event(self, registry: str, action: str, repository: str, request: dict[str, str],
+                     **target: Any) -> dict[str, Any]:
+        """A push or delete of the data plane: kept, and delivered to every webhook of the registry that wants it."""
+        event = self.events.record(registry, action, repository, request, **target)
+        record = self.find_registry(registry)
+        for webhook in self.children.of(WEBHOOKS, record) if record else []:
+            if wants(webhook, event):
+                self.delivery.deliver(self.children.key(webhook), webhook["secret"], event)
+        return event
+
+    def ping_webhook(self, subscription_id: str, resource_group: str, registry: str, name: str) -> dict[str, str]:
+        webhook = self.children.get(WEBHOOKS, subscription_id, resource_group, registry, name)
+        event = {"id": str(uuid.uuid4()), "timestamp": azure_time(datetime.now(UTC), zulu=True), "action": "ping"}
+        self.delivery.deliver(self.children.key(webhook), webhook["secret"], event)
+        return {"id": event["id"]}
+
+    def webhook_events(self, subscription_id: str, resource_group: str, registry: str, name: str) -> list[dict]:
+        webhook = self.children.get(WEBHOOKS, subscription_id, resource_group, registry, name)
+        return self.delivery.events(self.children.key(webhook))
+
+    def webhook_callback(self, subscription_id: str, resource_group: str, registry: str, name: str) -> dict:
+        webhook = self.children.get(WEBHOOKS, subscription_id, resource_group, registry, name)
+        return {"serviceUri": webhook["secret"]["serviceUri"], "customHeaders": webhook["secret"]["customHeaders"]}
 
     # ---- operations ------------------------------------------------------------------------------------------
 
@@ -520,14 +555,6 @@ def _credentials(record: dict[str, Any]) -> dict[str, Any]:
         "username": record["name"],
         "passwords": [{"name": "password", "value": first}, {"name": "password2", "value": second}],
     }
-
-
-def _tags(value: Any) -> dict[str, str]:
-    if value is None:
-        return {}
-    if not isinstance(value, dict) or not all(isinstance(v, str) for v in value.values()):
-        raise DomainError("InvalidTags")
-    return dict(value)
 
 
 def _sku(body: dict[str, Any]) -> str:

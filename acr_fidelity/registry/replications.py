@@ -12,9 +12,9 @@ import re
 from datetime import UTC, datetime
 from typing import Any
 
-from acr_fidelity.registry.children import Family
+from acr_fidelity.registry.children import Family, keep_location, resource_tags
 from acr_fidelity.registry.errors import DomainError
-from acr_fidelity.registry.locations import normalize_location, required_location
+from acr_fidelity.registry.locations import required_location
 
 ZONE_REDUNDANCY = ("Enabled", "Disabled")
 
@@ -48,12 +48,6 @@ def _properties(body: dict[str, Any], current: dict[str, Any] | None = None) -> 
     return out
 
 
-def _tags(value: Any) -> dict[str, str]:
-    from acr_fidelity.registry.models import _tags as registry_tags
-
-    return registry_tags(value)
-
-
 class ReplicationRules:
     def create(self, backend: Any, registry: dict[str, Any], name: str, body: dict[str, Any],
                siblings: list[dict[str, Any]]) -> dict[str, Any]:
@@ -64,19 +58,16 @@ class ReplicationRules:
         if taken is not None:
             raise DomainError("ReplicationLocationInUse", location=location, name=taken["name"])
         # No displayStatus until it is first read (see observe).
-        return {"location": location, "tags": _tags(body.get("tags")),
+        return {"location": location, "tags": resource_tags(body.get("tags")),
                 "properties": {**_properties(body), "status": {"timestamp": _timestamp()}}}
 
     def replace(self, record: dict[str, Any], body: dict[str, Any]) -> None:
-        given = body.get("location")
-        if isinstance(given, str) and normalize_location(given) != record["location"]:
-            raise DomainError("InvalidResourceLocation", name=record["name"], existing=record["location"],
-                              resourceGroup=record["resourceGroup"], requested=given)
+        keep_location(record, body)
         self.update(record, body)
 
     def update(self, record: dict[str, Any], body: dict[str, Any]) -> None:
         if "tags" in body:
-            record["tags"] = _tags(body["tags"])
+            record["tags"] = resource_tags(body["tags"])
         status = record["properties"]["status"]
         record["properties"] = {**_properties(body, record["properties"]), "status": status}
 
@@ -92,6 +83,9 @@ class ReplicationRules:
         shown["properties"]["status"] = {"displayStatus": "Syncing", "timestamp": _timestamp()}
         record["properties"]["status"] = {"displayStatus": "Ready", "timestamp": _timestamp()}
         return shown, True
+
+    def deleted(self, backend: Any, record: dict[str, Any]) -> None:
+        return None
 
     def implicit(self, registry: dict[str, Any], siblings: list[dict[str, Any]]) -> list[dict[str, Any]]:
         if any(s["location"] != registry["location"] for s in siblings):
