@@ -33,7 +33,7 @@ def make_app(emulator: Emulator) -> tornado.web.Application:
 
 def make_frontdoor_app(emulator: Emulator) -> tornado.web.Application:
     settings = emulator.settings
-    gate = Gate(AccessPolicy(emulator.backend.find_registry, settings.acr_auth), RegistryTokens(emulator.identity),
+    gate = Gate(AccessPolicy(emulator.backend, settings.acr_auth), RegistryTokens(emulator.identity),
                 settings.acr_login_host)
     describer = Describer(emulator.dataplane, emulator.backend.repositories)
     return tornado.web.Application([(r".*", FrontDoor, {"emulator": emulator, "gate": gate, "describer": describer})])

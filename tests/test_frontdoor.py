@@ -21,7 +21,7 @@ import oras.client
 import pytest
 import requests
 
-from tests.conftest import Receiver, reg_path
+from tests.conftest import SUBSCRIPTION, Receiver, reg_path
 from tests.docker_support import BASE_PORT, Emu, make_image, pulled_digest, push, push_new_image, require, sh
 
 pytestmark = pytest.mark.usefixtures("docker_engine")
@@ -406,3 +406,45 @@ def test_a_webhook_receives_the_event_of_a_docker_push(emu: Emu) -> None:
             "app", "7", digest)
     finally:
         receiver.close()
+
+
+def test_tokens_get_exactly_their_scope_maps_actions(emu: Emu) -> None:
+    """Repository-scoped tokens: a pull-only token pulls and cannot push; a push token of the system map pushes
+    anywhere in its registry and nowhere else; a disabled token and an expired password sign nobody in."""
+    login = emu.create("scoped01")["loginServer"]
+    other = emu.create("scoped02")["loginServer"]
+    digest = push_with_admin(emu, "scoped01", login, "app", "1")
+    registry = reg_path("rg1", "scoped01")
+    scope_map = emu.arm.call("PUT", f"{registry}/scopeMaps/pullapp", json={
+        "properties": {"actions": ["repositories/app/content/read", "repositories/app/metadata/read"]}})
+    assert scope_map.status_code == 201, scope_map.text
+
+    def token(name: str, scope_map_id: str, **generate: Any) -> str:
+        created = emu.arm.call("PUT", f"{registry}/tokens/{name}", json={"properties": {"scopeMapId": scope_map_id}})
+        assert created.status_code == 201, created.text
+        passwords = emu.arm.call("POST", f"{registry}/generateCredentials", json={
+            "tokenId": created.json()["id"], **generate}).json()["passwords"]
+        return passwords[0]["value"]
+
+    pull_password = token("puller01", scope_map.json()["id"])
+    assert "Login Succeeded" in docker_login(emu, "puller01", pull_password)
+    sh("docker", "rmi", "-f", f"{login}/app:1", check=False)
+    assert pulled_digest(f"{login}/app:1") == digest
+    make_image(f"{login}/app:2")
+    assert subprocess_run(["docker", "push", f"{login}/app:2"]).returncode != 0  # read only
+    shown = emu.arm.call("GET", f"{registry}/tokens/puller01").json()["properties"]
+    assert [p["name"] for p in shown["credentials"]["passwords"]] == ["password1", "password2"]
+    assert all("value" not in p for p in shown["credentials"]["passwords"])  # shown once, at generation
+
+    system_map = f"/subscriptions/{SUBSCRIPTION}{registry}/scopeMaps/_repositories_push"
+    push_password = token("pusher01", system_map)
+    docker_login(emu, "pusher01", push_password)
+    make_image(f"{login}/anything/new:1")
+    push(f"{login}/anything/new:1")
+    make_image(f"{other}/app:1")
+    assert subprocess_run(["docker", "push", f"{other}/app:1"]).returncode != 0  # another registry
+
+    emu.arm.call("PATCH", f"{registry}/tokens/pusher01", json={"properties": {"status": "disabled"}})
+    assert subprocess_login(emu, "pusher01", push_password).returncode != 0
+    expired = token("expired01", system_map, expiry="2020-01-01T00:00:00Z")
+    assert subprocess_login(emu, "expired01", expired).returncode != 0

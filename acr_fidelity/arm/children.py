@@ -32,7 +32,7 @@ def handlers(family: Family, name_param: str) -> dict[str, Handler]:
         record, created = model(request).put(family, *_where(request), name, request.json(), request.caller)
         if not created:
             return ArmResponse(200, _render(request, family, record))
-        operation = request.emulator.backend.finished_operation(family.segment, record["location"])
+        operation = request.emulator.backend.finished_operation(family.segment, record.get("location"))
         status_url = (f"{request.base_url}{request.path}/operationStatuses/{operation['id']}"
                       f"?api-version={request.api_version}")
         # As for a registry, the 201 shows Creating though the work is done; the status poll says Succeeded.

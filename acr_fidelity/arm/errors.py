@@ -136,6 +136,18 @@ CATALOGUE: dict[str, ErrorSpec] = {
         400, "The webhook service URI '{value}' is invalid: an absolute http or https URL is required."),
     "WebhookLimitExceeded": ErrorSpec(
         409, "The registry has reached the maximum number of webhooks ({limit}) of the {sku} SKU."),
+    "SystemScopeMapReadOnly": ErrorSpec(
+        400, "The scope map '{name}' is defined by the system: it cannot be created, changed or deleted."),
+    "ScopeMapLimitExceeded": ErrorSpec(
+        409, "The registry has reached the maximum number of scope maps ({limit}) of the {sku} SKU."),
+    "InvalidScopeMapActions": ErrorSpec(
+        400, "The scope map action '{value}' is invalid: expected repositories/<repository>/<permission>, the "
+             "permission one of content/read, content/write, content/delete, metadata/read, metadata/write."),
+    "InvalidScopeMapId": ErrorSpec(
+        400, "The scope map '{value}' does not exist in the registry '{registry}'."),
+    "TokenLimitExceeded": ErrorSpec(
+        409, "The registry has reached the maximum number of tokens ({limit}) of the {sku} SKU."),
+    "InvalidTokenId": ErrorSpec(400, "The token '{value}' does not exist in this registry."),
     "HomeReplicationCannotBeDeleted": ErrorSpec(
         400, "The replication in the registry's home location '{location}' cannot be deleted."),
     # Failures of the data plane's work, reported by a failed operation (the message comes with them).

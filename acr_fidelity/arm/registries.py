@@ -67,6 +67,10 @@ def regenerate_credential(request: ArmRequest) -> ArmResponse:
     return ArmResponse(200, request.emulator.backend.regenerate_credential(*_where(request), request.json()))
 
 
+def generate_credentials(request: ArmRequest) -> ArmResponse:
+    return ArmResponse(200, request.emulator.backend.generate_credentials(*_where(request), request.json()))
+
+
 def list_usages(request: ArmRequest) -> ArmResponse:
     rows = request.emulator.backend.list_usages(*_where(request), request.api_version)
     return ArmResponse(200, {"value": rows})

@@ -15,6 +15,8 @@ from acr_fidelity.arm.errors import ArmError
 from acr_fidelity.arm.http import ArmRequest, ArmResponse
 from acr_fidelity.registry.children import Family
 from acr_fidelity.registry.replications import REPLICATIONS
+from acr_fidelity.registry.scopemaps import SCOPE_MAPS
+from acr_fidelity.registry.tokens import TOKENS
 from acr_fidelity.registry.webhooks import WEBHOOKS
 
 
@@ -83,6 +85,9 @@ ROUTES: tuple[Route, ...] = (
           registries.check_name_availability),
     *_family("Replications", REPLICATIONS, "replicationName"),
     *_family("Webhooks", WEBHOOKS, "webhookName"),
+    *_family("ScopeMaps", SCOPE_MAPS, "scopeMapName"),
+    *_family("Tokens", TOKENS, "tokenName"),
+    Route("Registries_GenerateCredentials", "POST", REG + "/generateCredentials", registries.generate_credentials),
     Route("Webhooks_Ping", "POST", REG + "/webhooks/{webhookName}/ping", webhooks.ping),
     Route("Webhooks_ListEvents", "POST", REG + "/webhooks/{webhookName}/listEvents", webhooks.list_events),
     Route("Webhooks_GetCallbackConfig", "POST", REG + "/webhooks/{webhookName}/getCallbackConfig",

@@ -45,7 +45,7 @@ class Gate:
         if password.count(".") == 2 and (username == REFRESH_TOKEN_USER or username.startswith("0000")):
             claims = self.tokens.read(password, "refresh_token")
             return Principal.decode(claims.get("principal", ""))
-        return self.policy.admin(username, password)
+        return self.policy.sign_in(username, password)
 
     def basic(self, header: str) -> tuple[str, str]:
         try:
@@ -95,7 +95,8 @@ class Gate:
 
     def _covers(self, credentials: Credentials, call: Call, scope_type: str, action: str) -> bool:
         if credentials.access is None:  # Basic: the principal's own rights (the bare host's catalog is filtered)
-            return call.registry is None or bool(self.policy.granted(credentials.principal, call.registry, (action,)))
+            return call.registry is None or bool(self.policy.granted(credentials.principal, call.registry, (action,),
+                                                                     call.repository))
         service_registry = registry_of_service(credentials.service, self.login_host)
         for entry in credentials.access:
             registry, repository = resolve(service_registry, str(entry.get("type")), str(entry.get("name")))

@@ -81,13 +81,13 @@ async def token(door: Any, call: Call) -> None:
     _check_network(door, service_registry)
     access = []
     for scope in scopes:
-        registry, _ = resolve(service_registry, scope.type, scope.name)
+        registry, repository = resolve(service_registry, scope.type, scope.name)
         _check_network(door, registry)
         if registry is None:
             # The bare host's catalog: what it lists is filtered by principal when it is read.
             granted = scope.actions if scope.type == "registry" else ()
         else:
-            granted = gate.policy.granted(principal, registry, scope.actions)
+            granted = gate.policy.granted(principal, registry, scope.actions, repository)
         if granted:
             access.append(scope.claim(granted))
     door.send_json({"access_token": gate.tokens.access_token(principal, service, access)})

@@ -220,13 +220,43 @@ def _create_example_body(swagger_path: Path, family: str) -> dict[str, Any]:
             if not op or op.get("operationId") != f"{family}_Create":
                 continue
             for ref in op.get("x-ms-examples", {}).values():
-                example = candidate.parent / ref["$ref"]
-                if example.exists():
+                # The example file may sit beside any api-version's swagger: the newest copy.
+                name = Path(ref["$ref"]).name
+                for example in sorted(swagger_path.parent.parent.glob(f"*/examples/{name}"), reverse=True):
                     params = json.loads(example.read_text())["parameters"]
                     body = next((v for k, v in params.items() if isinstance(v, dict)), None)
                     if body is not None:
                         return body
     return {}
+
+
+_CHILD_ID = re.compile(r"/registries/[^/]+/(\w+)/([^/]+)$", re.IGNORECASE)
+
+
+def _referenced_children(body: Any) -> list[tuple[str, str]]:
+    """(segment, name) of every child resource id a body refers to (a token's scope map, ...)."""
+    found: list[tuple[str, str]] = []
+    if isinstance(body, dict):
+        for value in body.values():
+            found += _referenced_children(value)
+    elif isinstance(body, list):
+        for value in body:
+            found += _referenced_children(value)
+    elif isinstance(body, str) and (match := _CHILD_ID.search(body)):
+        found.append((match.group(1), match.group(2)))
+    return found
+
+
+def _with_their_references(swagger_path: Path, children: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """The children, each after what its own create example refers to, once each."""
+    ordered: list[tuple[str, str]] = []
+    for segment, name in children:
+        family = segment[0].upper() + segment[1:]
+        for needed in [*_with_their_references(swagger_path, _referenced_children(
+                _create_example_body(swagger_path, family))), (segment, name)]:
+            if needed not in ordered:
+                ordered.append(needed)
+    return ordered
 
 
 def _seed(session: requests.Session, base: str, template: str, op: dict[str, Any], values: dict[str, str],
@@ -246,12 +276,16 @@ def _seed(session: requests.Session, base: str, template: str, op: dict[str, Any
     if group and registry and operation_id != "Registries_Create":
         steps.append((f"/subscriptions/{sub}/resourceGroups/{group}/providers/Microsoft.ContainerRegistry/registries/"
                       f"{registry}?api-version={SEED_REGISTRY_API_VERSION}", registry_body))
-    child = re.search(r"/registries/\{registryName\}/(\w+)/\{(\w+)\}(/\w+)?$", template)
-    if group and registry and child and not operation_id.endswith("_Create") and child.group(2) in values:
-        # A child resource the example reads, changes or deletes: created as the swagger's own create example does.
-        steps.append((f"/subscriptions/{sub}/resourceGroups/{group}/providers/Microsoft.ContainerRegistry/registries/"
-                      f"{registry}/{child.group(1)}/{values[child.group(2)]}?api-version={SEED_REGISTRY_API_VERSION}",
-                      _create_example_body(swagger_path, operation_id.split("_")[0])))
+    if group and registry:
+        children: list[tuple[str, str]] = _referenced_children(body)
+        child = re.search(r"/registries/\{registryName\}/(\w+)/\{(\w+)\}(/\w+)?$", template)
+        if child and not operation_id.endswith("_Create") and child.group(2) in values:
+            children.append((child.group(1), values[child.group(2)]))  # the child the example reads or changes
+        for segment, name in _with_their_references(swagger_path, children):
+            # Created as the swagger's own create example of its family does.
+            steps.append((f"/subscriptions/{sub}/resourceGroups/{group}/providers/Microsoft.ContainerRegistry/"
+                          f"registries/{registry}/{segment}/{name}?api-version={SEED_REGISTRY_API_VERSION}",
+                          _create_example_body(swagger_path, segment[0].upper() + segment[1:])))
     taken = example.get("responses", {}).get("200", {}).get("body") or {}
     if operation_id == "Registries_CheckNameAvailability" and taken.get("nameAvailable") is False:
         name = body.get("name") if isinstance(body, dict) else None

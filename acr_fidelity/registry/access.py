@@ -50,14 +50,16 @@ class Scope:
 
 @dataclass(frozen=True)
 class Principal:
-    """kind: anonymous | admin (of `registry`) | aad (an Entra ID identity, `subject` its object id)."""
+    """kind: anonymous | admin (of `registry`) | token (`subject`, of `registry`) | aad (an Entra ID identity,
+    `subject` its object id)."""
 
     kind: str
     subject: str = ""
     registry: str | None = None
 
     def encode(self) -> str:
-        return {"anonymous": "anonymous", "admin": f"admin:{self.registry}", "aad": f"aad:{self.subject}"}[self.kind]
+        return {"anonymous": "anonymous", "admin": f"admin:{self.registry}", "aad": f"aad:{self.subject}",
+                "token": f"token:{self.registry}/{self.subject}"}[self.kind]
 
     @staticmethod
     def decode(text: str) -> Principal:
@@ -66,6 +68,9 @@ class Principal:
             return Principal("admin", rest, rest)
         if kind == "aad" and rest:
             return Principal("aad", rest)
+        if kind == "token" and "/" in rest:
+            registry, _, name = rest.partition("/")
+            return Principal("token", name, registry)
         return Principal("anonymous")
 
 
@@ -110,12 +115,23 @@ def resolve(service_registry: str | None, scope_type: str, name: str) -> tuple[s
 class AccessPolicy:
     """The rules: which credentials name which principal, and what a principal may do in a registry.
 
-    `find_registry(name)` returns the registry's record (as the management plane stores it) or None.
+    `backend` is the management plane's model (registries, their tokens and scope maps).
     """
 
-    def __init__(self, find_registry: Any, mode: str) -> None:
-        self.find_registry = find_registry
+    def __init__(self, backend: Any, mode: str) -> None:
+        self.backend = backend
+        self.find_registry = backend.find_registry
         self.mode = mode
+
+    def sign_in(self, username: str, password: str) -> Principal:
+        """A user name and password: a registry's admin user, else a token of some registry."""
+        try:
+            return self.admin(username, password)
+        except DataPlaneError as refused:
+            found = self.backend.token_principal(username, password)
+            if found is None:
+                raise refused from None
+            return Principal("token", found[1], found[0])
 
     def admin(self, username: str, password: str) -> Principal:
         """The admin user: username = registry name, password or password2, only while adminUserEnabled."""
@@ -138,14 +154,20 @@ class AccessPolicy:
             raise DataPlaneError("DENIED", "client with IP '127.0.0.1' is not allowed access. Refer "
                                          "https://aka.ms/acr/firewall to grant access.")
 
-    def granted(self, principal: Principal, registry: str | None, actions: tuple[str, ...]) -> tuple[str, ...]:
-        """The subset of `actions` the principal may do in `registry` (unknown registries grant nothing)."""
+    def granted(self, principal: Principal, registry: str | None, actions: tuple[str, ...],
+                repository: str = "") -> tuple[str, ...]:
+        """The subset of `actions` the principal may do in `registry` (to `repository`; none for the catalog);
+        unknown registries grant nothing."""
         record = self.find_registry(registry) if registry else None
         if record is None or record.get("provisioningState") in ("Deleting", "Failed"):
             return ()
         wanted = tuple(a for a in actions if a in ALL_ACTIONS)
         if principal.kind == "aad" or (principal.kind == "admin" and principal.registry == record["name"].lower()):
             return wanted
+        if principal.kind == "token" and principal.registry == record["name"].lower() and repository:
+            allowed = self.backend.token_grants(principal.registry, principal.subject, repository)
+            if self.mode == ENFORCED:
+                return tuple(a for a in wanted if a in allowed)
         if self.mode == ANONYMOUS:
             return wanted
         if record["properties"].get("anonymousPullEnabled"):

@@ -20,16 +20,16 @@ if TYPE_CHECKING:
 
 
 class FamilyRules(Protocol):
-    """What differs between families; each raises DomainError with Azure's code."""
+    """What a family decides; each raises DomainError with Azure's code. `Rules` gives the common defaults."""
 
     def create(self, backend: Backend, registry: dict[str, Any], name: str, body: dict[str, Any],
                siblings: list[dict[str, Any]]) -> dict[str, Any]:
         """The new record's own fields (location, tags, properties) from a PUT body."""
 
-    def replace(self, record: dict[str, Any], body: dict[str, Any]) -> None:
+    def replace(self, backend: Backend, record: dict[str, Any], body: dict[str, Any]) -> None:
         """A PUT on an existing child: change what may change."""
 
-    def update(self, record: dict[str, Any], body: dict[str, Any]) -> None:
+    def update(self, backend: Backend, record: dict[str, Any], body: dict[str, Any]) -> None:
         """A PATCH."""
 
     def check_delete(self, registry: dict[str, Any], record: dict[str, Any]) -> None:
@@ -38,11 +38,37 @@ class FamilyRules(Protocol):
     def implicit(self, registry: dict[str, Any], siblings: list[dict[str, Any]]) -> list[dict[str, Any]]:
         """Children Azure creates by itself once the user made these (their own fields, as `create` returns)."""
 
+    def builtin(self, registry: dict[str, Any]) -> list[dict[str, Any]]:
+        """Children every registry has without anyone creating them (whole records, not stored)."""
+
     def observe(self, record: dict[str, Any]) -> tuple[dict[str, Any], bool]:
         """What a read shows, and whether the read moved the record on (a status that progresses)."""
 
     def deleted(self, backend: Backend, record: dict[str, Any]) -> None:
         """The child is gone: drop what the family keeps beside it."""
+
+
+class Rules:
+    """The defaults most families share: a PUT on an existing child is a PATCH, anything may be deleted, nothing
+    is implied, built in, progressing or kept beside."""
+
+    def replace(self, backend: Backend, record: dict[str, Any], body: dict[str, Any]) -> None:
+        self.update(backend, record, body)  # type: ignore[attr-defined]
+
+    def check_delete(self, registry: dict[str, Any], record: dict[str, Any]) -> None:
+        return None
+
+    def implicit(self, registry: dict[str, Any], siblings: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        return []
+
+    def builtin(self, registry: dict[str, Any]) -> list[dict[str, Any]]:
+        return []
+
+    def observe(self, record: dict[str, Any]) -> tuple[dict[str, Any], bool]:
+        return record, False
+
+    def deleted(self, backend: Backend, record: dict[str, Any]) -> None:
+        return None
 
 
 @dataclass(frozen=True)
@@ -64,6 +90,16 @@ def resource_tags(value: Any) -> dict[str, str]:
     if not isinstance(value, dict) or not all(isinstance(v, str) for v in value.values()):
         raise DomainError("InvalidTags")
     return dict(value)
+
+
+def body_properties(body: dict[str, Any]) -> dict[str, Any]:
+    """A body's `properties` object (empty when absent)."""
+    props = body.get("properties")
+    if props is None:
+        return {}
+    if not isinstance(props, dict):
+        raise DomainError("InvalidRequestContent", detail="'properties' must be an object")
+    return props
 
 
 def keep_location(record: dict[str, Any], body: dict[str, Any]) -> None:
@@ -109,9 +145,10 @@ class Children:
         return f"{record['registry']}/{record['name']}".lower()
 
     def of(self, family: Family, registry: dict[str, Any]) -> list[dict[str, Any]]:
-        """A registry's children of one family, in name order."""
+        """A registry's children of one family (the built-in ones first), in name order."""
         prefix = registry["name"].lower() + "/"
-        return [doc for key in self.store.keys(family.kind, prefix) if (doc := self.store.get(family.kind, key))]
+        stored = [doc for key in self.store.keys(family.kind, prefix) if (doc := self.store.get(family.kind, key))]
+        return [*family.rules.builtin(registry), *stored]
 
     def _observe(self, family: Family, record: dict[str, Any]) -> dict[str, Any]:
         shown, changed = family.rules.observe(record)
@@ -127,10 +164,15 @@ class Children:
             name: str) -> dict[str, Any]:
         return self._observe(family, self._stored(family, subscription_id, resource_group, registry, name))
 
+    def find(self, family: Family, parent: dict[str, Any], name: str) -> dict[str, Any] | None:
+        """A registry's child of that name, stored or built in."""
+        return self.store.get(family.kind, self._key(parent, name)) or next(
+            (b for b in family.rules.builtin(parent) if b["name"].lower() == name.lower()), None)
+
     def _stored(self, family: Family, subscription_id: str, resource_group: str, registry: str,
                 name: str) -> dict[str, Any]:
         parent = self._registry(subscription_id, resource_group, registry)
-        record = self.store.get(family.kind, self._key(parent, name))
+        record = self.find(family, parent, name)
         if record is None:
             raise DomainError("ChildResourceNotFound", resource=f"Microsoft.ContainerRegistry/registries/"
                               f"{parent['name']}/{family.segment}/{name}", resourceGroup=resource_group)
@@ -149,7 +191,7 @@ class Children:
         with self.store.transaction():
             existing = self.store.get(family.kind, self._key(parent, name))
             if existing is not None:
-                family.rules.replace(existing, body)
+                family.rules.replace(self.backend, existing, body)
                 _stamp(existing, caller.name, caller.kind, now, created=False)
                 self.store.put(family.kind, self._key(parent, name), existing)
                 return existing, False
@@ -178,7 +220,7 @@ class Children:
         if not isinstance(body, dict):
             raise DomainError("InvalidRequestContent", detail="the body must be a JSON object")
         record = self._stored(family, subscription_id, resource_group, registry, name)
-        family.rules.update(record, body)
+        family.rules.update(self.backend, record, body)
         _stamp(record, caller.name, caller.kind, datetime.now(UTC), created=False)
         self.store.put(family.kind, self._key({"name": record["registry"]}, name), record)
         return record
@@ -186,7 +228,7 @@ class Children:
     def delete(self, family: Family, subscription_id: str, resource_group: str, registry: str, name: str) -> bool:
         """False when there was nothing to delete."""
         parent = self._registry(subscription_id, resource_group, registry)
-        record = self.store.get(family.kind, self._key(parent, name))
+        record = self.find(family, parent, name)
         if record is None:
             return False
         family.rules.check_delete(parent, record)

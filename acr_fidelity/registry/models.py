@@ -25,6 +25,9 @@ from acr_fidelity.registry.families import FAMILIES
 from acr_fidelity.registry.locations import REGIONS, normalize_location, required_location
 from acr_fidelity.registry.replications import REPLICATIONS, locations
 from acr_fidelity.registry.repositories import Repositories
+from acr_fidelity.registry.scopemaps import SCOPE_MAPS
+from acr_fidelity.registry.scopemaps import granted as scopemap_grants
+from acr_fidelity.registry.tokens import PASSWORD_NAMES, TOKENS, expiry_of, new_password, set_password, signs_in
 from acr_fidelity.registry.versions import VersionTable
 from acr_fidelity.registry.webhooks import WEBHOOKS, wants
 from acr_fidelity.state.store import Store
@@ -412,6 +415,9 @@ class Backend:
         network = record["properties"]["networkRuleSet"]
         current = {"Size": self.dataplane.size_bytes(record["name"]),
                    "Webhooks": len(self.children.of(WEBHOOKS, record)),
+                   "ScopeMaps": len([s for s in self.children.of(SCOPE_MAPS, record)
+                                     if s["properties"]["type"] == "UserDefined"]),
+                   "Tokens": len(self.children.of(TOKENS, record)),
                    "Geo-replications": len(self.children.of(REPLICATIONS, record)),
                    "IPRules": len(network["ipRules"]), "VNetRules": len(network["virtualNetworkRules"])}
         return [
@@ -466,6 +472,41 @@ class Backend:
         self.runner(job)
         return operation
 
+    def generate_credentials(self, subscription_id: str, resource_group: str, name: str,
+                             body: dict[str, Any]) -> dict[str, Any]:
+        """New passwords for a token (password1 and password2, or the one named), shown this once."""
+        record = self.get_registry(subscription_id, resource_group, name)
+        token_id = body.get("tokenId")
+        token_name = token_id.rstrip("/").rsplit("/", 1)[-1] if isinstance(token_id, str) else ""
+        token = self.children.find(TOKENS, record, token_name) if "/tokens/" in str(token_id) else None
+        if token is None:
+            raise DomainError("InvalidTokenId", value=token_id)
+        names = [body["name"]] if body.get("name") is not None else list(PASSWORD_NAMES)
+        if any(n not in PASSWORD_NAMES for n in names):
+            raise DomainError("InvalidEnumValue", field="name", value=body.get("name"), allowed=PASSWORD_NAMES)
+        made = [new_password(n, expiry_of(body.get("expiry"))) for n in names]
+        for password in made:
+            set_password(token, password)
+        self.store.put(TOKENS.kind, self.children.key(token), token)
+        return {"username": token["name"], "passwords": made}
+
+    def token_principal(self, username: str, password: str) -> tuple[str, str] | None:
+        """(registry, token) a token's name and password sign in as, whichever registry it is of."""
+        for key in self.store.keys(TOKENS.kind):
+            registry, _, name = key.partition("/")
+            if name == username.lower() and (token := self.store.get(TOKENS.kind, key)) and signs_in(token, password):
+                return registry, token["name"]
+        return None
+
+    def token_grants(self, registry: str, token_name: str, repository: str) -> set[str]:
+        """What a token may do to a repository of its registry: its scope map's, while it is enabled."""
+        record = self.find_registry(registry)
+        token = self.children.find(TOKENS, record, token_name) if record else None
+        if token is None or token["properties"]["status"] != "enabled":
+            return set()
+        scope_map = self.children.find(SCOPE_MAPS, record, token["properties"]["scopeMapId"].rsplit("/", 1)[-1])
+        return scopemap_grants(scope_map, repository) if scope_map else set()
+
     def limit(self, usage: str, sku: str) -> int:
         """A SKU's limit of a listUsages row (the newest api-version's table)."""
         return next(row["limits"][sku] for row in self.table.usages if row["name"] == usage)
@@ -508,7 +549,7 @@ class Backend:
         operation["error"] = error
         self.store.put("operation", operation_id, operation)
 
-    def finished_operation(self, prefix: str, location: str) -> dict[str, Any]:
+    def finished_operation(self, prefix: str, location: str | None) -> dict[str, Any]:
         """An operation whose work is already done (a child resource made at once), for clients to poll."""
         operation = {"id": f"{prefix}-{uuid.uuid4()}", "kind": "child", "status": "Succeeded", "registry": None,
                      "location": location, "error": None}

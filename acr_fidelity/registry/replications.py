@@ -12,7 +12,7 @@ import re
 from datetime import UTC, datetime
 from typing import Any
 
-from acr_fidelity.registry.children import Family, keep_location, resource_tags
+from acr_fidelity.registry.children import Family, Rules, keep_location, resource_tags
 from acr_fidelity.registry.errors import DomainError
 from acr_fidelity.registry.locations import required_location
 
@@ -48,7 +48,7 @@ def _properties(body: dict[str, Any], current: dict[str, Any] | None = None) -> 
     return out
 
 
-class ReplicationRules:
+class ReplicationRules(Rules):
     def create(self, backend: Any, registry: dict[str, Any], name: str, body: dict[str, Any],
                siblings: list[dict[str, Any]]) -> dict[str, Any]:
         if registry["sku"] != "Premium":
@@ -61,11 +61,11 @@ class ReplicationRules:
         return {"location": location, "tags": resource_tags(body.get("tags")),
                 "properties": {**_properties(body), "status": {"timestamp": _timestamp()}}}
 
-    def replace(self, record: dict[str, Any], body: dict[str, Any]) -> None:
+    def replace(self, backend: Any, record: dict[str, Any], body: dict[str, Any]) -> None:
         keep_location(record, body)
-        self.update(record, body)
+        self.update(backend, record, body)
 
-    def update(self, record: dict[str, Any], body: dict[str, Any]) -> None:
+    def update(self, backend: Any, record: dict[str, Any], body: dict[str, Any]) -> None:
         if "tags" in body:
             record["tags"] = resource_tags(body["tags"])
         status = record["properties"]["status"]
@@ -83,9 +83,6 @@ class ReplicationRules:
         shown["properties"]["status"] = {"displayStatus": "Syncing", "timestamp": _timestamp()}
         record["properties"]["status"] = {"displayStatus": "Ready", "timestamp": _timestamp()}
         return shown, True
-
-    def deleted(self, backend: Any, record: dict[str, Any]) -> None:
-        return None
 
     def implicit(self, registry: dict[str, Any], siblings: list[dict[str, Any]]) -> list[dict[str, Any]]:
         if any(s["location"] != registry["location"] for s in siblings):

@@ -12,7 +12,7 @@ import re
 from typing import Any
 from urllib.parse import urlsplit
 
-from acr_fidelity.registry.children import Family, keep_location, resource_tags
+from acr_fidelity.registry.children import Family, Rules, body_properties, keep_location, resource_tags
 from acr_fidelity.registry.errors import DomainError
 from acr_fidelity.registry.locations import required_location
 
@@ -55,23 +55,14 @@ def _apply(record: dict[str, Any], props: dict[str, Any]) -> None:
         record["properties"]["actions"] = list(dict.fromkeys(actions))
 
 
-def _properties(body: dict[str, Any]) -> dict[str, Any]:
-    props = body.get("properties")
-    if props is None:
-        return {}
-    if not isinstance(props, dict):
-        raise DomainError("InvalidRequestContent", detail="'properties' must be an object")
-    return props
-
-
-class WebhookRules:
+class WebhookRules(Rules):
     def create(self, backend: Any, registry: dict[str, Any], name: str, body: dict[str, Any],
                siblings: list[dict[str, Any]]) -> dict[str, Any]:
         limit = backend.limit("Webhooks", registry["sku"])
         if len(siblings) >= limit:
             raise DomainError("WebhookLimitExceeded", limit=limit, sku=registry["sku"])
         location = required_location(body)
-        props = _properties(body)
+        props = body_properties(body)
         for required in ("serviceUri", "actions"):
             if props.get(required) is None:
                 raise DomainError("InvalidRequestContent", detail=f"'properties.{required}' is required")
@@ -81,26 +72,17 @@ class WebhookRules:
         _apply(record, props)
         return record
 
-    def replace(self, record: dict[str, Any], body: dict[str, Any]) -> None:
+    def replace(self, backend: Any, record: dict[str, Any], body: dict[str, Any]) -> None:
         keep_location(record, body)
-        self.update(record, body)
+        self.update(backend, record, body)
 
-    def update(self, record: dict[str, Any], body: dict[str, Any]) -> None:
+    def update(self, backend: Any, record: dict[str, Any], body: dict[str, Any]) -> None:
         if "tags" in body:
             record["tags"] = resource_tags(body["tags"])
-        _apply(record, _properties(body))
-
-    def check_delete(self, registry: dict[str, Any], record: dict[str, Any]) -> None:
-        return None
-
-    def implicit(self, registry: dict[str, Any], siblings: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        return []
+        _apply(record, body_properties(body))
 
     def deleted(self, backend: Any, record: dict[str, Any]) -> None:
         backend.delivery.forget(backend.children.key(record))
-
-    def observe(self, record: dict[str, Any]) -> tuple[dict[str, Any], bool]:
-        return record, False
 
 
 WEBHOOKS = Family("webhooks", "Microsoft.ContainerRegistry/registries/webhooks", re.compile(r"^[a-zA-Z0-9]{5,50}$"),
