@@ -63,11 +63,7 @@ class Delivery:
 
     def _keep(self, webhook_key: str, record: dict[str, Any]) -> None:
         prefix = f"{webhook_key}/"
-        with self.store.transaction():
-            self.store.put(KIND, f"{prefix}{time.time_ns():020d}", record)
-            keys = self.store.keys(KIND, prefix)
-            for old in keys[:max(0, len(keys) - MAX_KEPT)]:
-                self.store.delete(KIND, old)
+        self.store.put_bounded(KIND, f"{prefix}{time.time_ns():020d}", record, prefix, MAX_KEPT)
 
     def events(self, webhook_key: str) -> list[dict[str, Any]]:
         """Delivery attempts, newest first (as listEvents answers)."""

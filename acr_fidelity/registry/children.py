@@ -71,6 +71,21 @@ class Rules:
         return None
 
 
+class LocatedRules(Rules):
+    """The defaults of families with a location, which a PUT may not change."""
+
+    def replace(self, backend: Backend, record: dict[str, Any], body: dict[str, Any]) -> None:
+        keep_location(record, body)
+        self.update(backend, record, body)  # type: ignore[attr-defined]
+
+
+def check_limit(backend: Backend, usage: str, registry: dict[str, Any], count: int, code: str) -> None:
+    """A registry holds at most its SKU's number (the listUsages row `usage`) of a family's children."""
+    limit = backend.limit(usage, registry["sku"])
+    if count >= limit:
+        raise DomainError(code, limit=limit, sku=registry["sku"])
+
+
 @dataclass(frozen=True)
 class Family:
     segment: str  # the path segment under a registry: replications

@@ -30,12 +30,9 @@ class Events:
                  "target": {k: v for k, v in target.items() if v is not None},
                  "request": {"id": str(uuid.uuid4()), **request}}
         prefix = f"{registry.lower()}/"
-        with self.store.transaction():
-            # Keys sort in time order: the oldest go first when a registry holds too many.
-            self.store.put(KIND, f"{prefix}{now.strftime('%Y%m%d%H%M%S%f')}-{event['id']}", event)
-            keys = self.store.keys(KIND, prefix)
-            for old in keys[:max(0, len(keys) - MAX_EVENTS)]:
-                self.store.delete(KIND, old)
+        # Keys sort in time order: the oldest go first when a registry holds too many.
+        self.store.put_bounded(KIND, f"{prefix}{now.strftime('%Y%m%d%H%M%S%f')}-{event['id']}", event, prefix,
+                               MAX_EVENTS)
         return event
 
     def of(self, registry: str) -> list[dict[str, Any]]:

@@ -12,7 +12,7 @@ import re
 from datetime import UTC, datetime
 from typing import Any
 
-from acr_fidelity.registry.children import Family, Rules, keep_location, resource_tags
+from acr_fidelity.registry.children import Family, LocatedRules, resource_tags
 from acr_fidelity.registry.errors import DomainError
 from acr_fidelity.registry.locations import required_location
 
@@ -48,7 +48,7 @@ def _properties(body: dict[str, Any], current: dict[str, Any] | None = None) -> 
     return out
 
 
-class ReplicationRules(Rules):
+class ReplicationRules(LocatedRules):
     def create(self, backend: Any, registry: dict[str, Any], name: str, body: dict[str, Any],
                siblings: list[dict[str, Any]]) -> dict[str, Any]:
         if registry["sku"] != "Premium":
@@ -60,10 +60,6 @@ class ReplicationRules(Rules):
         # No displayStatus until it is first read (see observe).
         return {"location": location, "tags": resource_tags(body.get("tags")),
                 "properties": {**_properties(body), "status": {"timestamp": _timestamp()}}}
-
-    def replace(self, backend: Any, record: dict[str, Any], body: dict[str, Any]) -> None:
-        keep_location(record, body)
-        self.update(backend, record, body)
 
     def update(self, backend: Any, record: dict[str, Any], body: dict[str, Any]) -> None:
         if "tags" in body:

@@ -13,7 +13,7 @@ import re
 from datetime import UTC, datetime
 from typing import Any
 
-from acr_fidelity.registry.children import Family, Rules, body_properties
+from acr_fidelity.registry.children import Family, Rules, body_properties, check_limit
 from acr_fidelity.registry.errors import DomainError
 
 # permission -> the data plane's actions (registry/access.py)
@@ -62,9 +62,8 @@ class ScopeMapRules(Rules):
                siblings: list[dict[str, Any]]) -> dict[str, Any]:
         if name in SYSTEM_NAMES:
             raise DomainError("SystemScopeMapReadOnly", name=name)
-        limit = backend.limit("ScopeMaps", registry["sku"])
-        if len([s for s in siblings if s["properties"]["type"] == "UserDefined"]) >= limit:
-            raise DomainError("ScopeMapLimitExceeded", limit=limit, sku=registry["sku"])
+        user_defined = [s for s in siblings if s["properties"]["type"] == "UserDefined"]
+        check_limit(backend, "ScopeMaps", registry, len(user_defined), "ScopeMapLimitExceeded")
         props = body_properties(body)
         description = props.get("description", "")
         if not isinstance(description, str):

@@ -15,7 +15,7 @@ import string
 from datetime import UTC, datetime
 from typing import Any
 
-from acr_fidelity.registry.children import Family, Rules, body_properties
+from acr_fidelity.registry.children import Family, Rules, body_properties, check_limit
 from acr_fidelity.registry.errors import DomainError
 from acr_fidelity.registry.scopemaps import SCOPE_MAPS
 
@@ -66,9 +66,7 @@ class TokenRules(Rules):
 
     def create(self, backend: Any, registry: dict[str, Any], name: str, body: dict[str, Any],
                siblings: list[dict[str, Any]]) -> dict[str, Any]:
-        limit = backend.limit("Tokens", registry["sku"])
-        if len(siblings) >= limit:
-            raise DomainError("TokenLimitExceeded", limit=limit, sku=registry["sku"])
+        check_limit(backend, "Tokens", registry, len(siblings), "TokenLimitExceeded")
         props = body_properties(body)
         record = {"properties": {"creationDate": _stamp(_now()),
                                  "scopeMapId": self._scope_map(backend, registry, props.get("scopeMapId")),

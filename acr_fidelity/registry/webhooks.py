@@ -12,7 +12,7 @@ import re
 from typing import Any
 from urllib.parse import urlsplit
 
-from acr_fidelity.registry.children import Family, Rules, body_properties, keep_location, resource_tags
+from acr_fidelity.registry.children import Family, LocatedRules, body_properties, check_limit, resource_tags
 from acr_fidelity.registry.errors import DomainError
 from acr_fidelity.registry.locations import required_location
 
@@ -55,12 +55,10 @@ def _apply(record: dict[str, Any], props: dict[str, Any]) -> None:
         record["properties"]["actions"] = list(dict.fromkeys(actions))
 
 
-class WebhookRules(Rules):
+class WebhookRules(LocatedRules):
     def create(self, backend: Any, registry: dict[str, Any], name: str, body: dict[str, Any],
                siblings: list[dict[str, Any]]) -> dict[str, Any]:
-        limit = backend.limit("Webhooks", registry["sku"])
-        if len(siblings) >= limit:
-            raise DomainError("WebhookLimitExceeded", limit=limit, sku=registry["sku"])
+        check_limit(backend, "Webhooks", registry, len(siblings), "WebhookLimitExceeded")
         location = required_location(body)
         props = body_properties(body)
         for required in ("serviceUri", "actions"):
@@ -71,10 +69,6 @@ class WebhookRules(Rules):
                                   "secret": {"serviceUri": "", "customHeaders": {}}}
         _apply(record, props)
         return record
-
-    def replace(self, backend: Any, record: dict[str, Any], body: dict[str, Any]) -> None:
-        keep_location(record, body)
-        self.update(backend, record, body)
 
     def update(self, backend: Any, record: dict[str, Any], body: dict[str, Any]) -> None:
         if "tags" in body:

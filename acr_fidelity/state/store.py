@@ -76,6 +76,14 @@ class Store:
             rows = self._conn.execute("SELECT doc FROM docs WHERE kind=? ORDER BY key", (kind,)).fetchall()
         return [json.loads(r[0]) for r in rows]
 
+    def put_bounded(self, kind: str, key: str, doc: dict[str, Any], prefix: str, keep: int) -> None:
+        """Put, then drop the oldest (first in key order) of the kind's documents under `prefix` beyond `keep`."""
+        with self.transaction():
+            self.put(kind, key, doc)
+            keys = self.keys(kind, prefix)
+            for old in keys[:max(0, len(keys) - keep)]:
+                self.delete(kind, old)
+
     def keys(self, kind: str, prefix: str = "") -> list[str]:
         """The keys of a kind that start with `prefix`, in order."""
         with self._lock:
