@@ -55,6 +55,8 @@ class Settings:
     # loginServer: path-style `{login-host}:{port}/{name}` (one host for every registry) or host-style
     # `{name}.{login-host}:{port}` (a host per registry: docker keeps a credential per host).
     acr_login_style: str = "path"
+    # What the emulator reads for Key Vault secret identifiers (credential sets of pull-through caching).
+    acr_secrets: dict[str, str] = field(default_factory=dict)
     # ARM behaviour
     require_auth: bool = True
     page_size: int = 100
@@ -113,6 +115,7 @@ _KEYS: dict[str, tuple[tuple[str, ...], str]] = {
     "acr_network": (("acr-fidelity", "acr", "network"), "ACR_FIDELITY_ACR_NETWORK"),
     "acr_auth": (("acr-fidelity", "acr", "auth"), "ACR_FIDELITY_ACR_AUTH"),
     "acr_login_style": (("acr-fidelity", "acr", "login-style"), "ACR_FIDELITY_ACR_LOGIN_STYLE"),
+    "acr_secrets": (("acr-fidelity", "acr", "secrets"), "ACR_FIDELITY_ACR_SECRETS"),
     "require_auth": (("acr-fidelity", "require-auth"), "ACR_FIDELITY_REQUIRE_AUTH"),
     "http_enabled": (("acr-fidelity", "http"), "ACR_FIDELITY_HTTP"),
     "https_enabled": (("acr-fidelity", "https"), "ACR_FIDELITY_HTTPS"),
@@ -153,7 +156,21 @@ def _coerce(name: str, value: Any) -> Any:
         return Path(str(value)).expanduser()
     if kind == "tuple[dict[str, str], ...]":
         return _principals(name, value)
+    if kind == "dict[str, str]":
+        return _string_map(name, value)
     return str(value)
+
+
+def _string_map(name: str, value: Any) -> dict[str, str]:
+    """A mapping of strings; from the environment as a JSON object."""
+    if isinstance(value, str):
+        try:
+            value = json.loads(value)
+        except json.JSONDecodeError:
+            raise ConfigError(f"{name}: expected a JSON object of strings") from None
+    if not isinstance(value, Mapping) or not all(isinstance(k, str) and isinstance(v, str) for k, v in value.items()):
+        raise ConfigError(f"{name}: expected a mapping of strings to strings")
+    return dict(value)
 
 
 def _principals(name: str, value: Any) -> tuple[dict[str, str], ...]:

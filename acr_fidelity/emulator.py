@@ -84,7 +84,7 @@ def build_emulator(settings: Settings) -> Emulator:
             dataplane.start()  # persisted registries: their images should be served without waiting for a request
     # Webhook deliveries wait on other servers: never on the event loop, in a pool of their own.
     delivery = Delivery(store, ThreadPoolExecutor(max_workers=2, thread_name_prefix="acr-webhook"))
-    backend = Backend(store, dataplane, table, settings.tenant_id, delivery, runner)
+    backend = Backend(store, dataplane, table, settings.tenant_id, delivery, runner, settings.acr_secrets)
     keys_dir = settings.keys_dir
     certificate = None
     if settings.https_enabled:

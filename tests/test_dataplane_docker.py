@@ -5,6 +5,7 @@ Skipped when no Docker engine answers, except in CI (env CI set), where that is 
 
 from __future__ import annotations
 
+import dataclasses
 import gzip
 import hashlib
 import io
@@ -358,3 +359,36 @@ def test_oras_pushes_and_pulls_an_artifact(emu: Emu, tmp_path: Path) -> None:
     pulled = client.pull(target=target, outdir=str(tmp_path / "out"))
     assert [Path(p).read_text() for p in pulled] == [source.read_text()]
     assert "orasreg01/docs/notes" in catalog(login_server)
+
+
+def test_a_cache_rule_pulls_through_from_an_upstream_registry(emu: Emu, plain_registry: str) -> None:
+    """Artifact cache: a pull of a cache rule's target repository fetches the image from the upstream (a second
+    local registry, with the credential set's user name and password) on first pull, then serves its copy."""
+    digest = push_new_image(plain_registry, "team/base", "2")
+    vault = "https://emulated.vault.azure.net/secrets"
+    emu.settings = dataclasses.replace(emu.settings, acr_secrets={f"{vault}/user": PLAIN_USER,
+                                                                   f"{vault}/password": PLAIN_PASSWORD})
+    emu.restart()  # as a user would after adding the secrets to the configuration
+    login = emu.create("cached01")["loginServer"]
+    registry = reg_path("rg1", "cached01")
+    upstream = plain_registry.replace("localhost", "127.0.0.1")
+    credential_set = emu.arm.call("PUT", f"{registry}/credentialSets/upstream01", json={"properties": {
+        "loginServer": upstream, "authCredentials": [{"name": "Credential1",
+                                                      "usernameSecretIdentifier": f"{vault}/user",
+                                                      "passwordSecretIdentifier": f"{vault}/password"}]}})
+    assert credential_set.status_code == 201, credential_set.text
+    rule = emu.arm.call("PUT", f"{registry}/cacheRules/teamcache", json={"properties": {
+        "sourceRepository": f"{upstream}/team/*", "targetRepository": "mirror/*",
+        "credentialSetResourceId": credential_set.json()["id"]}})
+    assert rule.status_code == 201, rule.text
+
+    assert pulled_digest(f"{login}/mirror/base:2") == digest
+    assert "cached01/mirror/base" in catalog(login)  # a copy now lives in the registry
+    sh("docker", "rmi", "-f", f"{login}/mirror/base:2")
+    assert pulled_digest(f"{login}/mirror/base:2") == digest  # served from the copy
+    missing = requests.get(f"{registry_url(login)}/v2/cached01/mirror/base/manifests/nope", timeout=30)
+    assert missing.status_code == 404 and missing.json()["errors"][0]["code"] == "MANIFEST_UNKNOWN"
+    wrong = emu.arm.call("PUT", f"{registry}/cacheRules/badrule01", json={"properties": {
+        "sourceRepository": f"{upstream}/x", "targetRepository": "y",
+        "credentialSetResourceId": credential_set.json()["id"].replace("upstream01", "missing01")}})
+    assert wrong.status_code == 400 and wrong.json()["error"]["code"] == "InvalidCredentialSetId"

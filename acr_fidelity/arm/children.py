@@ -6,6 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 from acr_fidelity.arm.http import ArmRequest, ArmResponse, page
+from acr_fidelity.arm.registries import result_url
 from acr_fidelity.registry.children import Family
 from acr_fidelity.registry.render import render_child
 
@@ -49,7 +50,13 @@ def handlers(family: Family, name_param: str) -> dict[str, Handler]:
 
     def delete(request: ArmRequest) -> ArmResponse:
         deleted = model(request).delete(family, *_where(request), request.params[name_param])
-        return ArmResponse(200 if deleted else 204)
+        if not deleted:
+            return ArmResponse(204)
+        if not family.delete_accepted:
+            return ArmResponse(200)
+        # Done already; the result URL answers 200 at once.
+        operation = request.emulator.backend.finished_operation(family.segment, "westus")
+        return ArmResponse(202, None, {"Location": result_url(request, operation), "Retry-After": "1"})
 
     def list_all(request: ArmRequest) -> ArmResponse:
         records = model(request).list(family, *_where(request))

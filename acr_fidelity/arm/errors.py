@@ -148,6 +148,12 @@ CATALOGUE: dict[str, ErrorSpec] = {
     "TokenLimitExceeded": ErrorSpec(
         409, "The registry has reached the maximum number of tokens ({limit}) of the {sku} SKU."),
     "InvalidTokenId": ErrorSpec(400, "The token '{value}' does not exist in this registry."),
+    "InvalidCredentialSetId": ErrorSpec(
+        400, "The credential set '{value}' does not exist in the registry '{registry}'."),
+    "InvalidCacheRuleRepositories": ErrorSpec(
+        400, "The cache rule's source repository '{source}' must be {{login server}}/{{repository}} and its target "
+             "repository '{target}' a repository name; a trailing /* on one needs one on the other."),
+    "CacheRuleTargetInUse": ErrorSpec(409, "Another cache rule of the registry has the target repository '{target}'."),
     "HomeReplicationCannotBeDeleted": ErrorSpec(
         400, "The replication in the registry's home location '{location}' cannot be deleted."),
     # Failures of the data plane's work, reported by a failed operation (the message comes with them).

@@ -44,7 +44,7 @@ def update(request: ArmRequest) -> ArmResponse:
 def delete(request: ArmRequest) -> ArmResponse:
     outcome = request.emulator.backend.delete_registry(*_where(request))
     if isinstance(outcome, dict):  # the data plane is still removing the images: follow the operation
-        return ArmResponse(202, None, {"Location": _result_url(request, outcome), "Retry-After": "1"})
+        return ArmResponse(202, None, {"Location": result_url(request, outcome), "Retry-After": "1"})
     return ArmResponse(200 if outcome else 204)
 
 
@@ -78,10 +78,10 @@ def list_usages(request: ArmRequest) -> ArmResponse:
 
 def import_image(request: ArmRequest) -> ArmResponse:
     operation = request.emulator.backend.import_image(*_where(request), request.json())
-    return ArmResponse(202, None, {"Location": _result_url(request, operation), "Retry-After": "1"})
+    return ArmResponse(202, None, {"Location": result_url(request, operation), "Retry-After": "1"})
 
 
-def _result_url(request: ArmRequest, operation: dict) -> str:
+def result_url(request: ArmRequest, operation: dict) -> str:
     return (
         f"{request.base_url}/subscriptions/{request.params['subscriptionId']}/providers/"
         f"Microsoft.ContainerRegistry/locations/{operation['location'].upper()}/operationResults/{operation['id']}"

@@ -13,6 +13,7 @@ from enum import Enum
 from acr_fidelity.arm import children, emulator, identity, metadata, operations, registries, resources, webhooks
 from acr_fidelity.arm.errors import ArmError
 from acr_fidelity.arm.http import ArmRequest, ArmResponse
+from acr_fidelity.registry.caching import CACHE_RULES, CREDENTIAL_SETS
 from acr_fidelity.registry.children import Family
 from acr_fidelity.registry.replications import REPLICATIONS
 from acr_fidelity.registry.scopemaps import SCOPE_MAPS
@@ -87,6 +88,8 @@ ROUTES: tuple[Route, ...] = (
     *_family("Webhooks", WEBHOOKS, "webhookName"),
     *_family("ScopeMaps", SCOPE_MAPS, "scopeMapName"),
     *_family("Tokens", TOKENS, "tokenName"),
+    *_family("CredentialSets", CREDENTIAL_SETS, "credentialSetName"),
+    *_family("CacheRules", CACHE_RULES, "cacheRuleName"),
     Route("Registries_GenerateCredentials", "POST", REG + "/generateCredentials", registries.generate_credentials),
     Route("Webhooks_Ping", "POST", REG + "/webhooks/{webhookName}/ping", webhooks.ping),
     Route("Webhooks_ListEvents", "POST", REG + "/webhooks/{webhookName}/listEvents", webhooks.list_events),

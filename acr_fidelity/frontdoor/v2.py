@@ -15,11 +15,13 @@ from tornado import httputil
 from tornado.ioloop import IOLoop
 from tornado.iostream import StreamClosedError
 
+from acr_fidelity.dataplane.images import ACCEPT
 from acr_fidelity.frontdoor.artifacts import Listing
 from acr_fidelity.frontdoor.errors import RegistryError
 from acr_fidelity.frontdoor.routes import Call
 from acr_fidelity.frontdoor.upstream import HOP_BY_HOP, Upstream, Window, fetch
 from acr_fidelity.registry.access import ANONYMOUS, Principal
+from acr_fidelity.registry.errors import DomainError
 from acr_fidelity.registry.repositories import item_key
 
 T = TypeVar("T")
@@ -141,6 +143,9 @@ async def begin(door: Any, call: Call) -> None:
         if method == "DELETE" and ":" not in reference:
             await untag(door, call, reference)
             return
+        if method in ("GET", "HEAD") and (upstream := door.emulator.backend.upstream_for(call.registry,
+                                                                                         call.repository)):
+            await pull_through(door, call, upstream, reference)
         if method == "PUT":
             door.tee = []  # the manifest, kept to answer with its subject (OCI-Subject)
     tail = call.route.pattern.match(call.path)
@@ -169,6 +174,26 @@ def record_manifest_event(door: Any, call: Call, digest: str | None) -> None:
                      media_type=door.request.headers.get("Content-Type"))
     else:
         record_event(door, call, "delete", digest=reference)
+
+
+async def pull_through(door: Any, call: Call, upstream: dict[str, Any], reference: str) -> None:
+    """A cached repository (a cache rule's target): what the registry lacks is fetched from upstream first, once."""
+    port = await port_of(door)
+    status, _, _ = await fetch(port, "HEAD", f"/v2/{call.backend_repository}/manifests/{reference}",
+                               httputil.HTTPHeaders({"Accept": ACCEPT}))
+    if status == 200:
+        return
+    digest = ":" in reference
+    request = {"source": {"registryUri": upstream["registryUri"], "credentials": upstream.get("credentials"),
+                          "sourceImage": f"{upstream['repository']}{'@' if digest else ':'}{reference}"},
+               "targetTags": [] if digest else [f"{call.repository}:{reference}"],
+               "untaggedTargetRepositories": [call.repository] if digest else [], "mode": "Force"}
+    try:
+        await IOLoop.current().run_in_executor(None, door.emulator.dataplane.import_image, call.registry, request)
+    except DomainError as exc:
+        message = f"the upstream {upstream['registryUri']}/{upstream['repository']}: {exc.params.get('message', '')}"
+        raise RegistryError("MANIFEST_UNKNOWN" if exc.code == "SourceImageNotFound" else "UNAVAILABLE",
+                            message) from None
 
 
 async def untag(door: Any, call: Call, tag: str) -> None:

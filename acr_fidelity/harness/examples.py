@@ -212,7 +212,8 @@ def conclude(interaction: InteractionResult, swagger: dict[str, Any], op: dict[s
 
 
 def _create_example_body(swagger_path: Path, family: str) -> dict[str, Any]:
-    """The request body of `{family}_Create`'s first example in this swagger's folder (the newest that has one)."""
+    """The request body of `{family}_Create`'s first example in this swagger's folder (the newest that has one);
+    without one, what `{family}_Get`'s example shows of the resource's writable fields."""
     for candidate in sorted(swagger_path.parent.parent.glob("*/containerregistry.json"), reverse=True):
         swagger = _load_swagger(str(candidate))
         for ops in swagger.get("paths", {}).values():
@@ -227,6 +228,17 @@ def _create_example_body(swagger_path: Path, family: str) -> dict[str, Any]:
                     body = next((v for k, v in params.items() if isinstance(v, dict)), None)
                     if body is not None:
                         return body
+    return _body_from_get(swagger_path, family)
+
+
+def _body_from_get(swagger_path: Path, family: str) -> dict[str, Any]:
+    for example in sorted(swagger_path.parent.parent.glob("*/examples/*.json"), reverse=True):
+        if not example.name.startswith(family.rstrip("s")) or "Get" not in example.name:
+            continue
+        shown = json.loads(example.read_text()).get("responses", {}).get("200", {}).get("body") or {}
+        props = {k: v for k, v in (shown.get("properties") or {}).items()
+                 if k not in ("provisioningState", "creationDate", "status")}
+        return {**({"location": shown["location"]} if "location" in shown else {}), "properties": props}
     return {}
 
 

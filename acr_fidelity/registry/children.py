@@ -92,6 +92,7 @@ class Family:
     type_name: str  # Microsoft.ContainerRegistry/registries/replications
     name_pattern: re.Pattern[str]
     rules: FamilyRules
+    delete_accepted: bool = False  # DELETE answers 202 + Location (as Azure, for some families), else 200
 
     @property
     def kind(self) -> str:

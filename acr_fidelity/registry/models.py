@@ -18,6 +18,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from acr_fidelity.dataplane import DataPlane
+from acr_fidelity.registry.caching import CACHE_RULES, CREDENTIAL_SETS, upstream_of
 from acr_fidelity.registry.children import Children, resource_tags
 from acr_fidelity.registry.errors import DomainError
 from acr_fidelity.registry.events import Events
@@ -126,10 +127,13 @@ class Backend:
         tenant_id: str,
         delivery: Any,
         runner: Callable[[Callable[[], None]], None] | None = None,
+        secrets: dict[str, str] | None = None,
     ) -> None:
-        """`delivery` posts webhook events (acr_fidelity/webhooks.py): deliver, events, forget."""
+        """`delivery` posts webhook events (acr_fidelity/webhooks.py): deliver, events, forget. `secrets` stands in
+        for Key Vault: what credential sets' secret identifiers read."""
         self.store = store
         self.delivery = delivery
+        self.secrets = secrets or {}
         self.dataplane = dataplane
         self.table = table
         self.tenant_id = tenant_id
@@ -506,6 +510,24 @@ class Backend:
             return set()
         scope_map = self.children.find(SCOPE_MAPS, record, token["properties"]["scopeMapId"].rsplit("/", 1)[-1])
         return scopemap_grants(scope_map, repository) if scope_map else set()
+
+    def upstream_for(self, registry: str, repository: str) -> dict[str, Any] | None:
+        """The import that fills a cached repository (a cache rule's upstream, with its credential set's user name
+        and password): `source` as importImage takes it, without the image; None where no rule applies."""
+        record = self.find_registry(registry)
+        for rule in self.children.of(CACHE_RULES, record) if record else []:
+            upstream = upstream_of(rule, repository)
+            if upstream is None:
+                continue
+            source: dict[str, Any] = {"registryUri": upstream[0], "repository": upstream[1]}
+            set_id = rule["properties"].get("credentialSetResourceId")
+            credential_set = self.children.find(CREDENTIAL_SETS, record, set_id.rsplit("/", 1)[-1]) if set_id else None
+            if credential_set and credential_set["properties"]["authCredentials"]:
+                first = credential_set["properties"]["authCredentials"][0]
+                source["credentials"] = {"username": self.secrets.get(first["usernameSecretIdentifier"], ""),
+                                         "password": self.secrets.get(first["passwordSecretIdentifier"], "")}
+            return source
+        return None
 
     def limit(self, usage: str, sku: str) -> int:
         """A SKU's limit of a listUsages row (the newest api-version's table)."""

@@ -106,6 +106,8 @@ def render_child(family: Family, record: dict[str, Any], api_version: str, table
     if "location" in record:
         resource["location"] = record["location"]
     resource["tags"] = record["tags"]
+    if record.get("identity"):
+        resource["identity"] = record["identity"]
     resource["systemData"] = _system_data(record, zulu=False)
     resource["properties"] = {"provisioningState": provisioning_state or record["provisioningState"],
                               **record["properties"]}
