@@ -154,6 +154,11 @@ CATALOGUE: dict[str, ErrorSpec] = {
         400, "The cache rule's source repository '{source}' must be {{login server}}/{{repository}} and its target "
              "repository '{target}' a repository name; a trailing /* on one needs one on the other."),
     "CacheRuleTargetInUse": ErrorSpec(409, "Another cache rule of the registry has the target repository '{target}'."),
+    "PrivateLinkNotSupported": ErrorSpec(
+        400, "Private link is not supported for the SKU {sku}. For more information, please visit "
+             "https://aka.ms/acr/private-link."),
+    "PrivateLinkResourceNotFound": ErrorSpec(
+        404, "The private link resource '{groupName}' of the registry '{registry}' was not found."),
     "HomeReplicationCannotBeDeleted": ErrorSpec(
         400, "The replication in the registry's home location '{location}' cannot be deleted."),
     # Failures of the data plane's work, reported by a failed operation (the message comes with them).

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+from acr_fidelity.arm.errors import ArmError
 from acr_fidelity.arm.http import ArmRequest, ArmResponse, page
-from acr_fidelity.registry.render import render_registry
+from acr_fidelity.registry.privatelink import PRIVATE_ENDPOINT_CONNECTIONS
+from acr_fidelity.registry.render import render_child, render_registry
 
 
 def _render(request: ArmRequest, record: dict, provisioning_state: str | None = None) -> dict:
     emulator = request.emulator
-    return render_registry(record, emulator.backend.login_server(record), emulator.backend.locations(record),
+    backend = emulator.backend
+    connections = [render_child(PRIVATE_ENDPOINT_CONNECTIONS, c, request.api_version, emulator.table)
+                   for c in backend.private_endpoint_connections(record)]
+    return render_registry(record, backend.login_server(record), backend.locations(record), connections,
                            request.api_version, emulator.table, provisioning_state)
 
 
@@ -65,6 +70,18 @@ def list_credentials(request: ArmRequest) -> ArmResponse:
 
 def regenerate_credential(request: ArmRequest) -> ArmResponse:
     return ArmResponse(200, request.emulator.backend.regenerate_credential(*_where(request), request.json()))
+
+
+def list_private_link_resources(request: ArmRequest) -> ArmResponse:
+    return page(request, request.emulator.backend.private_link_resources(*_where(request)))
+
+
+def get_private_link_resource(request: ArmRequest) -> ArmResponse:
+    group = request.params["groupName"]
+    found = [r for r in request.emulator.backend.private_link_resources(*_where(request)) if r["name"] == group]
+    if not found:
+        raise ArmError("PrivateLinkResourceNotFound", groupName=group, registry=request.params["registryName"])
+    return ArmResponse(200, found[0])
 
 
 def generate_credentials(request: ArmRequest) -> ArmResponse:

@@ -10,11 +10,22 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import Enum
 
-from acr_fidelity.arm import children, emulator, identity, metadata, operations, registries, resources, webhooks
+from acr_fidelity.arm import (
+    children,
+    emulator,
+    identity,
+    metadata,
+    operations,
+    provider,
+    registries,
+    resources,
+    webhooks,
+)
 from acr_fidelity.arm.errors import ArmError
 from acr_fidelity.arm.http import ArmRequest, ArmResponse
 from acr_fidelity.registry.caching import CACHE_RULES, CREDENTIAL_SETS
 from acr_fidelity.registry.children import Family
+from acr_fidelity.registry.privatelink import PRIVATE_ENDPOINT_CONNECTIONS
 from acr_fidelity.registry.replications import REPLICATIONS
 from acr_fidelity.registry.scopemaps import SCOPE_MAPS
 from acr_fidelity.registry.tokens import TOKENS
@@ -90,6 +101,12 @@ ROUTES: tuple[Route, ...] = (
     *_family("Tokens", TOKENS, "tokenName"),
     *_family("CredentialSets", CREDENTIAL_SETS, "credentialSetName"),
     *_family("CacheRules", CACHE_RULES, "cacheRuleName"),
+    *_family("PrivateEndpointConnections", PRIVATE_ENDPOINT_CONNECTIONS, "privateEndpointConnectionName"),
+    Route("Registries_ListPrivateLinkResources", "GET", REG + "/privateLinkResources",
+          registries.list_private_link_resources),
+    Route("Registries_GetPrivateLinkResource", "GET", REG + "/privateLinkResources/{groupName}",
+          registries.get_private_link_resource),
+    Route("Operations_List", "GET", "/providers/Microsoft.ContainerRegistry/operations", provider.list_operations),
     Route("Registries_GenerateCredentials", "POST", REG + "/generateCredentials", registries.generate_credentials),
     Route("Webhooks_Ping", "POST", REG + "/webhooks/{webhookName}/ping", webhooks.ping),
     Route("Webhooks_ListEvents", "POST", REG + "/webhooks/{webhookName}/listEvents", webhooks.list_events),

@@ -24,6 +24,7 @@ from acr_fidelity.registry.errors import DomainError
 from acr_fidelity.registry.events import Events
 from acr_fidelity.registry.families import FAMILIES
 from acr_fidelity.registry.locations import REGIONS, normalize_location, required_location
+from acr_fidelity.registry.privatelink import PRIVATE_ENDPOINT_CONNECTIONS, link_resources
 from acr_fidelity.registry.replications import REPLICATIONS, locations
 from acr_fidelity.registry.repositories import Repositories
 from acr_fidelity.registry.scopemaps import SCOPE_MAPS
@@ -510,6 +511,13 @@ class Backend:
             return set()
         scope_map = self.children.find(SCOPE_MAPS, record, token["properties"]["scopeMapId"].rsplit("/", 1)[-1])
         return scopemap_grants(scope_map, repository) if scope_map else set()
+
+    def private_link_resources(self, subscription_id: str, resource_group: str, name: str) -> list[dict[str, Any]]:
+        record = self.get_registry(subscription_id, resource_group, name)
+        return link_resources(registry_id(record), record["name"], self.locations(record))
+
+    def private_endpoint_connections(self, record: dict[str, Any]) -> list[dict[str, Any]]:
+        return self.children.of(PRIVATE_ENDPOINT_CONNECTIONS, record)
 
     def upstream_for(self, registry: str, repository: str) -> dict[str, Any] | None:
         """The import that fills a cached repository (a cache rule's upstream, with its credential set's user name

@@ -60,11 +60,13 @@ def render_registry(
     record: dict[str, Any],
     login_server: str,
     locations: list[str],
+    connections: list[dict[str, Any]],
     api_version: str,
     table: VersionTable,
     provisioning_state: str | None = None,
 ) -> dict[str, Any]:
-    """`locations`: the home location and those of its replications, which the endpoint host names follow."""
+    """`locations`: the home location and those of its replications, which the endpoint host names follow;
+    `connections`: its private endpoint connections, rendered."""
     stored = record["properties"]
     properties: dict[str, Any] = {
         "loginServer": login_server,
@@ -81,7 +83,7 @@ def render_registry(
             enabled = stored["regionalEndpoints"] == "Enabled"
             properties[key] = [f"{record['name'].lower()}.{at}.geo.azurecr.io" for at in locations] if enabled else []
         elif key == "privateEndpointConnections":
-            properties[key] = []
+            properties[key] = connections
         else:
             properties[key] = stored[key]
     resource: dict[str, Any] = {

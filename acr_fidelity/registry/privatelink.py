@@ -1,0 +1,59 @@
+"""Private link: private endpoint connections (the family; Microsoft.Network makes the endpoints, a PUT here sets a
+connection's state) and the registry's private link resource. No HTTP here."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from acr_fidelity.registry.children import Family, Rules, body_properties
+from acr_fidelity.registry.errors import DomainError
+
+CONNECTION_STATUSES = ("Approved", "Pending", "Rejected", "Disconnected")
+
+
+def _state(value: Any, current: dict[str, Any] | None) -> dict[str, Any]:
+    if value is None:
+        return current or {"status": "Approved", "description": "Auto-Approved", "actionsRequired": "None"}
+    status = value.get("status") if isinstance(value, dict) else None
+    if status not in CONNECTION_STATUSES:
+        raise DomainError("InvalidEnumValue", field="privateLinkServiceConnectionState.status", value=status,
+                          allowed=CONNECTION_STATUSES)
+    description = value.get("description", "")
+    if not isinstance(description, str):
+        raise DomainError("InvalidRequestContent", detail="'privateLinkServiceConnectionState.description' must "
+                                                          "be a string")
+    return {"status": status, "description": description, "actionsRequired": value.get("actionsRequired", "None")}
+
+
+class ConnectionRules(Rules):
+    def create(self, backend: Any, registry: dict[str, Any], name: str, body: dict[str, Any],
+               siblings: list[dict[str, Any]]) -> dict[str, Any]:
+        if registry["sku"] != "Premium":
+            raise DomainError("PrivateLinkNotSupported", sku=registry["sku"])
+        props = body_properties(body)
+        endpoint = (props.get("privateEndpoint") or {}).get("id") or (
+            f"/subscriptions/{registry['subscriptionId']}/resourceGroups/{registry['resourceGroup']}/providers/"
+            f"Microsoft.Network/privateEndpoints/{name}")
+        return {"properties": {"privateEndpoint": {"id": endpoint},
+                               "privateLinkServiceConnectionState": _state(
+                                   props.get("privateLinkServiceConnectionState"), None)}}
+
+    def update(self, backend: Any, record: dict[str, Any], body: dict[str, Any]) -> None:
+        props = body_properties(body)
+        record["properties"]["privateLinkServiceConnectionState"] = _state(
+            props.get("privateLinkServiceConnectionState"), record["properties"]["privateLinkServiceConnectionState"])
+
+
+PRIVATE_ENDPOINT_CONNECTIONS = Family(
+    "privateEndpointConnections", "Microsoft.ContainerRegistry/registries/privateEndpointConnections",
+    re.compile(r"^[a-zA-Z0-9._-]{1,80}$"), ConnectionRules(), delete_accepted=True)
+
+
+def link_resources(registry_id: str, registry_name: str, locations: list[str]) -> list[dict[str, Any]]:
+    """The registry's one private link resource (group `registry`): the registry and a data endpoint per location."""
+    return [{"id": f"{registry_id}/privateLinkResources/registry", "name": "registry",
+             "type": "Microsoft.ContainerRegistry/registries/privateLinkResources",
+             "properties": {"groupId": "registry",
+                            "requiredMembers": ["registry", *(f"registry_data_{at}" for at in locations)],
+                            "requiredZoneNames": ["privatelink.azurecr.io"]}}]
