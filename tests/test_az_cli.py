@@ -253,3 +253,66 @@ def test_az_acr_login_and_repository_commands(tmp_path: Path) -> None:
         cli.run("acr", "repository", "update", "-n", "azdataplane01", "--image", "app:1", "--write-enabled", "true")
         cli.run("acr", "repository", "delete", "-n", "azdataplane01", "--repository", "app", "--yes")
         assert cli.json("acr", "repository", "list", "-n", "azdataplane01") == []
+
+
+def test_az_acr_child_resource_commands(az: tuple[Az, RunningServer]) -> None:
+    """az acr replication, webhook, scope-map, token (and its credentials), cache, credential-set and network-rule
+    against the management plane."""
+    cli, server = az
+    _sign_in(cli, server)
+    cli.run("group", "create", "--name", "kidsgroup", "--location", "westus")
+    cli.json("acr", "create", "-n", "azkids01", "-g", "kidsgroup", "--sku", "Premium")
+
+    assert cli.json("acr", "replication", "create", "-r", "azkids01", "-l", "eastus")["location"] == "eastus"
+    assert sorted(r["location"] for r in cli.json("acr", "replication", "list", "-r", "azkids01")) == [
+        "eastus", "westus"]
+    cli.json("acr", "replication", "update", "-r", "azkids01", "-n", "eastus", "--tags", "k=v")
+    assert cli.json("acr", "replication", "show", "-r", "azkids01", "-n", "eastus")["tags"] == {"k": "v"}
+    cli.run("acr", "replication", "delete", "-r", "azkids01", "-n", "eastus")
+
+    hook = cli.json("acr", "webhook", "create", "-r", "azkids01", "-n", "azhook01", "--uri", "http://127.0.0.1:9/x",
+                    "--actions", "push", "delete", "--scope", "app:*")
+    assert hook["actions"] == ["push", "delete"] and hook["scope"] == "app:*"
+    cli.json("acr", "webhook", "update", "-r", "azkids01", "-n", "azhook01", "--status", "disabled")
+    assert cli.json("acr", "webhook", "show", "-r", "azkids01", "-n", "azhook01")["status"] == "disabled"
+    assert cli.json("acr", "webhook", "get-config", "-r", "azkids01", "-n", "azhook01")["serviceUri"] == \
+        "http://127.0.0.1:9/x"
+    assert [w["name"] for w in cli.json("acr", "webhook", "list", "-r", "azkids01")] == ["azhook01"]
+    cli.run("acr", "webhook", "delete", "-r", "azkids01", "-n", "azhook01")
+
+    scope_map = cli.json("acr", "scope-map", "create", "-r", "azkids01", "-n", "azmap01", "--repository", "app",
+                         "content/read", "metadata/read", "--description", "read app")
+    assert sorted(scope_map["actions"]) == ["repositories/app/content/read", "repositories/app/metadata/read"]
+    cli.json("acr", "scope-map", "update", "-r", "azkids01", "-n", "azmap01", "--add-repository", "web",
+             "content/read")
+    assert "_repositories_pull" in [m["name"] for m in cli.json("acr", "scope-map", "list", "-r", "azkids01")]
+    token = cli.json("acr", "token", "create", "-r", "azkids01", "-n", "aztoken01", "--scope-map", "azmap01",
+                     "--no-passwords")
+    assert token["scopeMapId"].endswith("/scopeMaps/azmap01")
+    generated = cli.json("acr", "token", "credential", "generate", "-r", "azkids01", "-n", "aztoken01",
+                         "--password1", "--expiration-in-days", "30")
+    assert generated["username"] == "aztoken01" and generated["passwords"][0]["value"]
+    assert cli.json("acr", "token", "update", "-r", "azkids01", "-n", "aztoken01", "--status",
+                    "disabled")["status"] == "disabled"
+    assert [t["name"] for t in cli.json("acr", "token", "list", "-r", "azkids01")] == ["aztoken01"]
+    cli.run("acr", "token", "delete", "-r", "azkids01", "-n", "aztoken01", "--yes")
+    cli.run("acr", "scope-map", "delete", "-r", "azkids01", "-n", "azmap01", "--yes")
+
+    vault = "https://emulated.vault.azure.net/secrets"
+    creds = cli.json("acr", "credential-set", "create", "-r", "azkids01", "-n", "azcreds01", "-l", "docker.io",
+                     "-u", f"{vault}/user", "-p", f"{vault}/password")
+    assert creds["loginServer"] == "docker.io" and creds["identity"]["type"] == "SystemAssigned"
+    assert [c["name"] for c in cli.json("acr", "credential-set", "list", "-r", "azkids01")] == ["azcreds01"]
+    rule = cli.json("acr", "cache", "create", "-r", "azkids01", "-n", "azcache01", "-s",
+                    "docker.io/library/ubuntu", "-t", "ubuntu", "-c", "azcreds01")
+    assert rule["credentialSetResourceId"].endswith("/credentialSets/azcreds01")
+    assert rule["targetRepository"] == "ubuntu"
+    assert [c["name"] for c in cli.json("acr", "cache", "list", "-r", "azkids01")] == ["azcache01"]
+    cli.run("acr", "cache", "delete", "-r", "azkids01", "-n", "azcache01", "--yes")
+    cli.run("acr", "credential-set", "delete", "-r", "azkids01", "-n", "azcreds01", "--yes")
+
+    cli.json("acr", "network-rule", "add", "-n", "azkids01", "--ip-address", "16.17.18.0/24")
+    rules = cli.json("acr", "network-rule", "list", "-n", "azkids01")
+    assert rules["ipRules"] == [{"action": "Allow", "ipAddressOrRange": "16.17.18.0/24"}]
+    cli.json("acr", "network-rule", "remove", "-n", "azkids01", "--ip-address", "16.17.18.0/24")
+    assert cli.json("acr", "network-rule", "list", "-n", "azkids01")["ipRules"] == []
