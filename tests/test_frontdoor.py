@@ -448,3 +448,15 @@ def test_tokens_get_exactly_their_scope_maps_actions(emu: Emu) -> None:
     assert subprocess_login(emu, "pusher01", push_password).returncode != 0
     expired = token("expired01", system_map, expiry="2020-01-01T00:00:00Z")
     assert subprocess_login(emu, "expired01", expired).returncode != 0
+
+
+def test_a_large_layer_streams_both_ways(emu: Emu) -> None:
+    """Many chunks each way through the relay (its back-pressure window): a 24 MiB layer of random bytes pushes
+    and pulls back with the same digest."""
+    login = emu.create("largelayer1")["loginServer"]
+    docker_login(emu, *emu.credentials("largelayer1"))
+    reference = f"{login}/big:1"
+    make_image(reference, size=24 * 1024 * 1024)
+    digest = push(reference)
+    sh("docker", "rmi", "-f", reference)
+    assert pulled_digest(reference) == digest

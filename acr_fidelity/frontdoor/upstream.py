@@ -6,7 +6,6 @@ returns a future that resolves when the bytes left, and the response delegate's 
 
 from __future__ import annotations
 
-import collections
 from collections.abc import Awaitable, Callable
 
 from tornado import httputil
@@ -24,20 +23,22 @@ DataCallback = Callable[[bytes], Awaitable[None] | None]
 
 
 class Window:
-    """Back-pressure with slack: up to DEPTH writes in flight before the reader waits for the oldest, so reading the
-    next chunk overlaps with sending the last (waiting on every write halves a relay's throughput), and at most
-    about DEPTH chunks are ever held in memory."""
+    """Back-pressure with slack: the reader waits for the sending only every DEPTH chunks, so reading the next
+    chunk overlaps with sending the last (waiting on every write halves a relay's throughput), and at most about
+    DEPTH chunks are held in memory. It waits on the newest write: Tornado resolves only a connection's latest
+    write future (an older one is dropped when the next write starts), and the newest done means all are."""
 
     DEPTH = 4
 
     def __init__(self) -> None:
-        self.pending: collections.deque[Awaitable[None]] = collections.deque()
+        self.unwaited = 0
 
     def add(self, written: Awaitable[None]) -> Awaitable[None] | None:
-        self.pending.append(written)
-        while self.pending and getattr(self.pending[0], "done", lambda: False)():
-            self.pending.popleft()
-        return self.pending.popleft() if len(self.pending) > self.DEPTH else None
+        self.unwaited += 1
+        if self.unwaited < self.DEPTH:
+            return None
+        self.unwaited = 0
+        return written
 
 
 class _Relay(httputil.HTTPMessageDelegate):
