@@ -16,11 +16,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 from acr_fidelity.registry.access import REPOSITORY_RE
-from acr_fidelity.registry.children import Family, Rules, body_properties
+from acr_fidelity.registry.children import Family, Rules, body_properties, sibling_id
 from acr_fidelity.registry.errors import DomainError
 
-_CREDENTIAL_SET_ID = re.compile(r"^/subscriptions/[^/]+/resourceGroups/[^/]+/providers/Microsoft\.ContainerRegistry/"
-                                r"registries/(?P<registry>[^/]+)/credentialSets/(?P<name>[^/]+)$", re.IGNORECASE)
 _UPSTREAM = re.compile(r"^(?P<host>[A-Za-z0-9.-]+(?::\d+)?)/(?P<repository>[a-z0-9][a-z0-9._/-]*?)(?P<wild>/\*)?$")
 _TARGET = re.compile(r"^(?P<repository>[a-z0-9][a-z0-9._/-]*?)(?P<wild>/\*)?$")
 
@@ -117,11 +115,7 @@ CACHE_RULES = Family("cacheRules", "Microsoft.ContainerRegistry/registries/cache
 
 def credential_set(backend: Any, registry: dict[str, Any], value: Any) -> str:
     """A credential set id of the registry, as given; InvalidCredentialSetId otherwise."""
-    found = _CREDENTIAL_SET_ID.match(value) if isinstance(value, str) else None
-    if (found is None or found["registry"].lower() != registry["name"].lower()
-            or backend.children.find(CREDENTIAL_SETS, registry, found["name"]) is None):
-        raise DomainError("InvalidCredentialSetId", value=value, registry=registry["name"])
-    return value
+    return sibling_id(backend, CREDENTIAL_SETS, registry, value, "InvalidCredentialSetId")
 
 
 def upstream_of(rule: dict[str, Any], repository: str) -> tuple[str, str] | None:

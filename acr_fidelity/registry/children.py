@@ -79,6 +79,18 @@ class LocatedRules(Rules):
         self.update(backend, record, body)  # type: ignore[attr-defined]
 
 
+def sibling_id(backend: Backend, family: Family, registry: dict[str, Any], value: Any, code: str) -> str:
+    """The resource id of a child of `family` in the same registry (a token's scope map, a cache rule's
+    credential set), as given; `code` (with value and registry) when it names none."""
+    pattern = (r"^/subscriptions/[^/]+/resourceGroups/[^/]+/providers/Microsoft\.ContainerRegistry/registries/"
+               rf"(?P<registry>[^/]+)/{family.segment}/(?P<name>[^/]+)$")
+    found = re.match(pattern, value, re.IGNORECASE) if isinstance(value, str) else None
+    if (found is None or found["registry"].lower() != registry["name"].lower()
+            or backend.children.find(family, registry, found["name"]) is None):
+        raise DomainError(code, value=value, registry=registry["name"])
+    return value
+
+
 def check_limit(backend: Backend, usage: str, registry: dict[str, Any], count: int, code: str) -> None:
     """A registry holds at most its SKU's number (the listUsages row `usage`) of a family's children."""
     limit = backend.limit(usage, registry["sku"])

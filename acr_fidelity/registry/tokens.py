@@ -15,15 +15,13 @@ import string
 from datetime import UTC, datetime
 from typing import Any
 
-from acr_fidelity.registry.children import Family, Rules, body_properties, check_limit
+from acr_fidelity.registry.children import Family, Rules, body_properties, check_limit, sibling_id
 from acr_fidelity.registry.errors import DomainError
 from acr_fidelity.registry.scopemaps import SCOPE_MAPS
 
 PASSWORD_NAMES = ("password1", "password2")
 STATUSES = ("enabled", "disabled")
 _ALPHABET = string.ascii_letters + string.digits + "+/="
-_SCOPE_MAP_ID = re.compile(r"^/subscriptions/[^/]+/resourceGroups/[^/]+/providers/Microsoft\.ContainerRegistry/"
-                           r"registries/(?P<registry>[^/]+)/scopeMaps/(?P<name>[^/]+)$", re.IGNORECASE)
 
 
 def _now() -> datetime:
@@ -58,11 +56,7 @@ def new_password(name: str, expiry: str | None) -> dict[str, Any]:
 class TokenRules(Rules):
     @staticmethod
     def _scope_map(backend: Any, registry: dict[str, Any], value: Any) -> str:
-        found = _SCOPE_MAP_ID.match(value) if isinstance(value, str) else None
-        if (found is None or found["registry"].lower() != registry["name"].lower()
-                or backend.children.find(SCOPE_MAPS, registry, found["name"]) is None):
-            raise DomainError("InvalidScopeMapId", value=value, registry=registry["name"])
-        return value
+        return sibling_id(backend, SCOPE_MAPS, registry, value, "InvalidScopeMapId")
 
     def create(self, backend: Any, registry: dict[str, Any], name: str, body: dict[str, Any],
                siblings: list[dict[str, Any]]) -> dict[str, Any]:
