@@ -49,6 +49,7 @@ def _listen(emulator: Emulator, sockets: list[socket.socket],
     if frontdoor_sockets:
         # docker falls back to plain HTTP on loopback, az always speaks HTTPS: the front door takes both.
         context = emulator.certificate.server_context() if emulator.certificate is not None else None
+        # chunk_size is also the size of each read from a client (Tornado passes it on as read_chunk_size).
         frontdoor = DualProtocolServer(make_frontdoor_app(emulator), tls=context, plain=True, chunk_size=CHUNK)
         frontdoor.add_sockets(frontdoor_sockets)
         return [server, frontdoor]

@@ -62,6 +62,7 @@ class Upstream:
     async def open(cls, port: int, method: str, path: str, headers: httputil.HTTPHeaders,
                    host: str = "127.0.0.1") -> Upstream:
         stream = await TCPClient().connect(host, port)
+        stream.read_chunk_size = CHUNK  # a blob's megabytes in few reads (the default is 64 KiB)
         connection = HTTP1Connection(stream, True, HTTP1ConnectionParameters(
             no_keep_alive=True, chunk_size=CHUNK, max_body_size=1 << 62, decompress=False))
         forwarded = httputil.HTTPHeaders()
