@@ -28,7 +28,7 @@ class Window:
     DEPTH chunks are held in memory. It waits on the newest write: Tornado resolves only a connection's latest
     write future (an older one is dropped when the next write starts), and the newest done means all are."""
 
-    DEPTH = 4
+    DEPTH = 16
 
     def __init__(self) -> None:
         self.unwaited = 0
@@ -62,7 +62,7 @@ class Upstream:
     async def open(cls, port: int, method: str, path: str, headers: httputil.HTTPHeaders,
                    host: str = "127.0.0.1") -> Upstream:
         stream = await TCPClient().connect(host, port)
-        stream.read_chunk_size = CHUNK  # a blob's megabytes in few reads (the default is 64 KiB)
+
         connection = HTTP1Connection(stream, True, HTTP1ConnectionParameters(
             no_keep_alive=True, chunk_size=CHUNK, max_body_size=1 << 62, decompress=False))
         forwarded = httputil.HTTPHeaders()
