@@ -286,6 +286,8 @@ def test_az_acr_child_resource_commands(az: tuple[Az, RunningServer]) -> None:
     cli.json("acr", "scope-map", "update", "-r", "azkids01", "-n", "azmap01", "--add-repository", "web",
              "content/read")
     assert "_repositories_pull" in [m["name"] for m in cli.json("acr", "scope-map", "list", "-r", "azkids01")]
+    assert "repositories/web/content/read" in cli.json("acr", "scope-map", "show", "-r", "azkids01", "-n",
+                                                       "azmap01")["actions"]
     token = cli.json("acr", "token", "create", "-r", "azkids01", "-n", "aztoken01", "--scope-map", "azmap01",
                      "--no-passwords")
     assert token["scopeMapId"].endswith("/scopeMaps/azmap01")
@@ -295,6 +297,7 @@ def test_az_acr_child_resource_commands(az: tuple[Az, RunningServer]) -> None:
     assert cli.json("acr", "token", "update", "-r", "azkids01", "-n", "aztoken01", "--status",
                     "disabled")["status"] == "disabled"
     assert [t["name"] for t in cli.json("acr", "token", "list", "-r", "azkids01")] == ["aztoken01"]
+    assert cli.json("acr", "token", "show", "-r", "azkids01", "-n", "aztoken01")["status"] == "disabled"
     cli.run("acr", "token", "delete", "-r", "azkids01", "-n", "aztoken01", "--yes")
     cli.run("acr", "scope-map", "delete", "-r", "azkids01", "-n", "azmap01", "--yes")
 
@@ -303,11 +306,19 @@ def test_az_acr_child_resource_commands(az: tuple[Az, RunningServer]) -> None:
                      "-u", f"{vault}/user", "-p", f"{vault}/password")
     assert creds["loginServer"] == "docker.io" and creds["identity"]["type"] == "SystemAssigned"
     assert [c["name"] for c in cli.json("acr", "credential-set", "list", "-r", "azkids01")] == ["azcreds01"]
+    updated = cli.json("acr", "credential-set", "update", "-r", "azkids01", "-n", "azcreds01", "-p",
+                       f"{vault}/password2")
+    assert updated["authCredentials"][0]["passwordSecretIdentifier"] == f"{vault}/password2"
+    assert cli.json("acr", "credential-set", "show", "-r", "azkids01", "-n", "azcreds01")["name"] == "azcreds01"
     rule = cli.json("acr", "cache", "create", "-r", "azkids01", "-n", "azcache01", "-s",
                     "docker.io/library/ubuntu", "-t", "ubuntu", "-c", "azcreds01")
     assert rule["credentialSetResourceId"].endswith("/credentialSets/azcreds01")
     assert rule["targetRepository"] == "ubuntu"
     assert [c["name"] for c in cli.json("acr", "cache", "list", "-r", "azkids01")] == ["azcache01"]
+    removed = cli.json("acr", "cache", "update", "-r", "azkids01", "-n", "azcache01", "--remove-cred-set")
+    assert not removed.get("credentialSetResourceId")
+    assert cli.json("acr", "cache", "show", "-r", "azkids01", "-n", "azcache01")["sourceRepository"] == \
+        "docker.io/library/ubuntu"
     cli.run("acr", "cache", "delete", "-r", "azkids01", "-n", "azcache01", "--yes")
     cli.run("acr", "credential-set", "delete", "-r", "azkids01", "-n", "azcreds01", "--yes")
 

@@ -101,7 +101,9 @@ class CacheRuleRules(Rules):
 
     def update(self, backend: Any, record: dict[str, Any], body: dict[str, Any]) -> None:
         props = body_properties(body)
-        if props.get("credentialSetResourceId") is not None:
+        if "credentialSetResourceId" in props and props["credentialSetResourceId"] in (None, ""):
+            record["properties"].pop("credentialSetResourceId", None)  # az acr cache update --remove-cred-set
+        elif props.get("credentialSetResourceId") is not None:
             registry = backend.find_registry(record["registry"])
             record["properties"]["credentialSetResourceId"] = credential_set(backend, registry,
                                                                              props["credentialSetResourceId"])
