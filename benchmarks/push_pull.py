@@ -71,15 +71,18 @@ def wait_for(url: str) -> None:
 
 
 @contextmanager
-def emulator_target(namespace: str, peak: dict[str, int]) -> Iterator[str]:
+def emulator_target(namespace: str, peak: dict[str, int], https: bool = True) -> Iterator[str]:
     """A registry created through an emulator of its own process (`acr-fidelity serve`), docker logged in with its
     admin user in Azure's enforced auth mode: its loginServer, once Succeeded. `peak` gets the process's peak
-    resident memory (VmHWM, kB) when it stops: the front door streams, so it stays far below the image size."""
+    resident memory (VmHWM, kB) when it stops: the front door streams, so it stays far below the image size.
+    docker speaks TLS to a front door that offers it (as to ACR); with `https` off it falls back to plain HTTP, as it
+    speaks to the bare binary, which isolates the relay's own cost."""
     port = free_port()
     state = tempfile.mkdtemp(prefix="acr-fidelity-bench-")
     env = {**os.environ, "PYTHONPATH": str(ROOT), "ACR_FIDELITY_PORT": str(port), "ACR_FIDELITY_STATE_DIR": state,
            "ACR_FIDELITY_ACR_NAMESPACE": namespace, "ACR_FIDELITY_ACR_AUTH": "enforced",
-           "ACR_FIDELITY_ACR_KEEP_CONTAINER": "false", "FLOCI_AZ_SERVICES_ACR_BASE_PORT": str(free_port())}
+           "ACR_FIDELITY_ACR_KEEP_CONTAINER": "false", "FLOCI_AZ_SERVICES_ACR_BASE_PORT": str(free_port()),
+           "ACR_FIDELITY_HTTPS": str(https).lower()}
     env["FLOCI_AZ_SERVICES_ACR_MAX_PORT"] = env["FLOCI_AZ_SERVICES_ACR_BASE_PORT"]
     process = subprocess.Popen([sys.executable, "-m", "acr_fidelity.cli", "serve"], env=env,
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -167,9 +170,12 @@ def main() -> None:
     args = parser.parse_args()
     size = args.size_mib * 1024 * 1024
     peak: dict[str, int] = {}
+    plain_peak: dict[str, int] = {}
     with ExitStack() as stack:
         targets = {
             "emulator": stack.enter_context(emulator_target(f"bench-{uuid.uuid4().hex[:8]}", peak)),
+            "emulator, http": stack.enter_context(emulator_target(f"bench-{uuid.uuid4().hex[:8]}", plain_peak,
+                                                                  https=False)),
             "bare binary": stack.enter_context(bare_target()),
             "plain container": stack.enter_context(container_target(args.image)),
         }
@@ -196,9 +202,10 @@ def main() -> None:
     for name in targets:
         rates[name] = (mib / statistics.median(push[name]), mib / statistics.median(pull[name]))
         print(f"{name:<16} {rates[name][0]:>11.1f} {rates[name][1]:>11.1f}")
-    for other in ("bare binary", "plain container"):
-        print(f"emulator / {other}: push {rates['emulator'][0] / rates[other][0]:.2f}, "
-              f"pull {rates['emulator'][1] / rates[other][1]:.2f}")
+    for mine in ("emulator", "emulator, http"):
+        for other in ("bare binary", "plain container"):
+            print(f"{mine} / {other}: push {rates[mine][0] / rates[other][0]:.2f}, "
+                  f"pull {rates[mine][1] / rates[other][1]:.2f}")
     print(f"emulator process peak resident memory: {peak['kB'] / 1024:.0f} MiB (image {mib} MiB)")
 
 
