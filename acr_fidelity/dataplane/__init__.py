@@ -17,8 +17,8 @@ class DataPlane(Protocol):
     def public_port(self) -> int | None:
         """The data-plane port the front door listens on; None without a data plane."""
 
-    def backend_port(self) -> int | None:
-        """The registry container's loopback port while it serves, else None."""
+    def backend_address(self) -> tuple[str, int] | None:
+        """(host, port) of the registry container while it serves, else None."""
 
     def provision(self, registry_name: str) -> str | None:
         """Start making the registry usable; None once it is ready, else why it is not ("pending" while it works)."""
@@ -53,7 +53,7 @@ class MockedDataPlane:
     def __init__(self, reason: str = "mocked mode") -> None:
         self.reason = reason
 
-    def backend_port(self) -> int | None:
+    def backend_address(self) -> tuple[str, int] | None:
         return None
 
     def login_server(self, registry_name: str, domain_label: str | None) -> str:

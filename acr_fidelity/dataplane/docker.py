@@ -139,6 +139,7 @@ class DockerDataPlane:
         self._status = "idle"  # idle | starting | ready | failed
         self._error: str | None = None
         self._port: int | None = None
+        self._address: tuple[str, int] | None = None  # where the front door reaches the container (see _adopt)
         self._removals: set[str] = set()
         self._removal_errors: dict[str, str] = {}
         self._gc_requested: threading.Event | None = None
@@ -151,11 +152,11 @@ class DockerDataPlane:
             return f"{registry_name.lower()}.{self.login_host}:{self.public_port}"
         return f"{self.login_host}:{self.public_port}/{registry_name.lower()}"
 
-    def backend_port(self) -> int | None:
-        """The container's loopback port while it serves (the front door relays there), else None."""
+    def backend_address(self) -> tuple[str, int] | None:
+        """Where the front door reaches the container while it serves, else None."""
         with self._lock:
             if self._status == "ready":
-                return self._port
+                return self._address
             self._want()
             return None
 
@@ -354,11 +355,11 @@ class DockerDataPlane:
             if container is not None and container.status == "running":
                 port = _published_port(container)
                 if port is not None and _answers(port):
-                    self._adopt(port)
+                    self._adopt(container, port)
                     return container
                 self._set_status("starting", None)
                 if port is not None and self._await_answer(container, port, READY_TIMEOUT / 3):
-                    self._adopt(port)
+                    self._adopt(container, port)
                     return container
                 log.warning("registry container %s runs but does not answer: recreating it", self.container_name)
                 container.remove(force=True)
@@ -372,7 +373,7 @@ class DockerDataPlane:
                     self._collect_offline()
                     container.start()
                     self._await_answer(container, port, READY_TIMEOUT, required=True)
-                    self._adopt(port)
+                    self._adopt(container, port)
                     return container
                 container.remove(force=True)
             return self._create()
@@ -420,7 +421,7 @@ class DockerDataPlane:
                     continue
                 raise _Failure(f"cannot start {self.image}: {exc}") from exc
             self._await_answer(container, port, READY_TIMEOUT, required=True)
-            self._adopt(port)
+            self._adopt(container, port)
             return container
         raise _Failure("no free loopback port for the registry container")
 
@@ -439,9 +440,18 @@ class DockerDataPlane:
         if container is not None:
             container.remove(force=True)
 
-    def _adopt(self, port: int) -> None:
+    def _adopt(self, container: Container, port: int) -> None:
+        """The container serves on `port`; the front door relays to its bridge address when this host reaches it
+        (a local Linux engine: no docker-proxy between them), else to the published loopback port."""
+        address = ("127.0.0.1", port)
+        if not self.host_network:
+            container.reload()
+            ip = (container.attrs.get("NetworkSettings") or {}).get("IPAddress")
+            if ip and _answers(5000, ip):
+                address = (ip, 5000)
         with self._lock:
             self._port = port
+            self._address = address
 
     def _ensure_image(self) -> None:
         try:
@@ -577,8 +587,8 @@ def _published_port(container: Container, configured: bool = False) -> int | Non
     return None
 
 
-def _answers(port: int) -> bool:
+def _answers(port: int, host: str = "127.0.0.1") -> bool:
     try:
-        return requests.get(f"http://127.0.0.1:{port}/v2/", timeout=2).status_code in (200, 401)
+        return requests.get(f"http://{host}:{port}/v2/", timeout=2).status_code in (200, 401)
     except requests.RequestException:
         return False

@@ -98,8 +98,8 @@ async def tag(door: Any, call: Call) -> None:
 async def manifests(door: Any, call: Call) -> None:
     login_server, listing = await _begin(door, call)
     listed = door.emulator.backend.repositories.listed
-    port = await v2.port_of(door)
-    documents = [await door.describer.manifest(port, call.registry, call.repository, listing, digest)
+    backend = await v2.backend_of(door)
+    documents = [await door.describer.manifest(backend, call.registry, call.repository, listing, digest)
                  for digest in listing.manifests
                  if listed(item_key(call.registry, call.repository, digest=digest))]
     documents, by_name = _ordered(call, documents, "digest")
@@ -118,6 +118,6 @@ async def manifest(door: Any, call: Call) -> None:
     if door.request.method == "PATCH":
         door.emulator.backend.repositories.update(item_key(call.registry, call.repository, digest=digest),
                                                   door.json_body())
-    port = await v2.port_of(door)
-    document = await door.describer.manifest(port, call.registry, call.repository, listing, digest)
+    backend = await v2.backend_of(door)
+    document = await door.describer.manifest(backend, call.registry, call.repository, listing, digest)
     door.send_json({"registry": login_server, "imageName": call.repository, "manifest": document})

@@ -13,7 +13,7 @@ from tornado.ioloop import IOLoop
 
 from acr_fidelity.dataplane.images import ACCEPT, INDEX_TYPES
 from acr_fidelity.frontdoor.errors import RegistryError
-from acr_fidelity.frontdoor.upstream import fetch
+from acr_fidelity.frontdoor.upstream import Address, fetch
 from acr_fidelity.registry.models import azure_time
 from acr_fidelity.registry.repositories import Repositories, item_key
 
@@ -77,13 +77,13 @@ class Describer:
                                 detail={"name": repository})
         return parse_listing(lines)
 
-    async def facts(self, port: int, backend_repository: str, digest: str) -> dict[str, Any]:
+    async def facts(self, backend: Address, backend_repository: str, digest: str) -> dict[str, Any]:
         """What a manifest says of itself: media types, total size, platform, or its children for an index; and
         as a descriptor: its own size, artifact type, annotations and the subject it refers to."""
         if digest in self._facts:
             return self._facts[digest]
         headers = httputil.HTTPHeaders({"Accept": ACCEPT})
-        status, _, body = await fetch(port, "GET", f"/v2/{backend_repository}/manifests/{digest}", headers)
+        status, _, body = await fetch(backend, "GET", f"/v2/{backend_repository}/manifests/{digest}", headers)
         if status != 200:
             raise RegistryError("MANIFEST_UNKNOWN", f"manifest {digest} is not in the repository",
                                 detail={"digest": digest})
@@ -106,7 +106,7 @@ class Describer:
             facts["imageSize"] = len(body) + int(config.get("size") or 0) + sum(
                 int(layer.get("size") or 0) for layer in manifest.get("layers") or [])
             facts["configMediaType"] = config.get("mediaType")
-            platform = await self._platform(port, backend_repository, config)
+            platform = await self._platform(backend, backend_repository, config)
             facts.update(platform)
         if len(self._facts) >= FACTS_CACHE:
             self._facts.pop(next(iter(self._facts)))
@@ -114,11 +114,11 @@ class Describer:
         return facts
 
     @staticmethod
-    async def _platform(port: int, backend_repository: str, config: dict[str, Any]) -> dict[str, str]:
+    async def _platform(backend: Address, backend_repository: str, config: dict[str, Any]) -> dict[str, str]:
         """architecture and os from an image config; artifacts whose config is not an image's have none."""
         if not str(config.get("mediaType", "")).endswith(("container.image.v1+json", "image.config.v1+json")):
             return {}
-        status, _, body = await fetch(port, "GET", f"/v2/{backend_repository}/blobs/{config.get('digest')}")
+        status, _, body = await fetch(backend, "GET", f"/v2/{backend_repository}/blobs/{config.get('digest')}")
         try:
             document = json.loads(body) if status == 200 else {}
         except ValueError:
@@ -138,9 +138,9 @@ class Describer:
                 "signed": False,
                 "changeableAttributes": self.repositories.attributes(item_key(registry, repository, tag=tag.name))}
 
-    async def manifest(self, port: int, registry: str, repository: str, listing: Listing,
+    async def manifest(self, backend: Address, registry: str, repository: str, listing: Listing,
                        digest: str) -> dict[str, Any]:
-        facts = await self.facts(port, f"{registry}/{repository}", digest)
+        facts = await self.facts(backend, f"{registry}/{repository}", digest)
         linked = listing.manifests.get(digest, listing.created)
         document: dict[str, Any] = {"digest": digest, **{k: facts[k] for k in ACR_FACTS if k in facts},
                                     "createdTime": linked, "lastUpdateTime": linked}

@@ -57,9 +57,8 @@ class FrontDoor(tornado.web.RequestHandler):
     def check_xsrf_cookie(self) -> None:
         return None
 
-    @property
-    def backend_port(self) -> int | None:
-        return self.emulator.dataplane.backend_port()
+    def backend_address(self) -> tuple[str, int] | None:
+        return self.emulator.dataplane.backend_address()
 
     async def prepare(self) -> None:
         self.request.connection.set_max_body_size(MAX_RELAYED)  # type: ignore[attr-defined]
@@ -71,7 +70,10 @@ class FrontDoor(tornado.web.RequestHandler):
             self.call = match(self.request.method or "GET", unquote(self.request.path), host_registry, query)
             if self.call.route.streams:
                 await v2.begin(self, self.call)
-        except (RegistryError, DataPlaneError) as exc:
+        except Exception as exc:  # noqa: BLE001 - unexpected failures too leave in the envelope, never as a 500
+            if not isinstance(exc, RegistryError | DataPlaneError):
+                log.exception("front door: %s %s", self.request.method, self.request.uri)
+                exc = RegistryError("UNAVAILABLE", "the request could not be completed; see the emulator's log")
             length = self.request.headers.get("Content-Length", "0")
             if length.isdigit() and int(length) <= MAX_BUFFERED and "Transfer-Encoding" not in self.request.headers:
                 self.refused = exc  # answered once the (small) body is read, so the connection stays usable

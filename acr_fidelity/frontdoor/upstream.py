@@ -18,6 +18,7 @@ HOP_BY_HOP = frozenset(h.lower() for h in (
     "Connection", "Keep-Alive", "Proxy-Authenticate", "Proxy-Authorization", "TE", "Trailer", "Transfer-Encoding",
     "Upgrade", "Expect", "Host", "Authorization"))
 
+Address = tuple[str, int]  # where the registry container answers
 HeadersCallback = Callable[[httputil.ResponseStartLine, httputil.HTTPHeaders], None]
 DataCallback = Callable[[bytes], Awaitable[None] | None]
 
@@ -59,8 +60,8 @@ class Upstream:
         self.connection = connection
 
     @classmethod
-    async def open(cls, port: int, method: str, path: str, headers: httputil.HTTPHeaders,
-                   host: str = "127.0.0.1") -> Upstream:
+    async def open(cls, backend: Address, method: str, path: str, headers: httputil.HTTPHeaders) -> Upstream:
+        host, port = backend
         stream = await TCPClient().connect(host, port)
 
         connection = HTTP1Connection(stream, True, HTTP1ConnectionParameters(
@@ -85,13 +86,13 @@ class Upstream:
         self.connection.close()
 
 
-async def fetch(port: int, method: str, path: str, headers: httputil.HTTPHeaders | None = None,
+async def fetch(backend: Address, method: str, path: str, headers: httputil.HTTPHeaders | None = None,
                 body: bytes = b"") -> tuple[int, httputil.HTTPHeaders, bytes]:
     """A small whole request (JSON, manifests) to the registry container."""
     headers = headers or httputil.HTTPHeaders()
     if body or method in ("PUT", "POST", "PATCH"):
         headers["Content-Length"] = str(len(body))
-    upstream = await Upstream.open(port, method, path, headers)
+    upstream = await Upstream.open(backend, method, path, headers)
     if body:
         await upstream.write(body)
     parts: list[bytes] = []

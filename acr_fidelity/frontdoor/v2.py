@@ -19,7 +19,7 @@ from acr_fidelity.dataplane.images import ACCEPT
 from acr_fidelity.frontdoor.artifacts import Listing
 from acr_fidelity.frontdoor.errors import RegistryError
 from acr_fidelity.frontdoor.routes import Call
-from acr_fidelity.frontdoor.upstream import HOP_BY_HOP, Upstream, Window, fetch
+from acr_fidelity.frontdoor.upstream import HOP_BY_HOP, Address, Upstream, Window, fetch
 from acr_fidelity.registry.access import ANONYMOUS, Principal
 from acr_fidelity.registry.errors import DomainError
 from acr_fidelity.registry.repositories import item_key
@@ -47,14 +47,15 @@ def registry_record(door: Any, call: Call) -> dict[str, Any]:
     return record
 
 
-async def port_of(door: Any) -> int:
-    """The registry container's port; a container still starting (emulator start, recreation) is waited for."""
+async def backend_of(door: Any) -> Address:
+    """Where the registry container answers; a container still starting (emulator start, recreation) is waited
+    for."""
     deadline = time.monotonic() + BACKEND_WAIT
-    while (port := door.backend_port) is None:
+    while (backend := door.backend_address()) is None:
         if time.monotonic() > deadline:
             raise RegistryError("UNAVAILABLE")
         await asyncio.sleep(0.1)
-    return port
+    return backend
 
 
 async def ping(door: Any, call: Call) -> None:
@@ -120,7 +121,7 @@ async def check_chunk_order(door: Any, call: Call, path: str) -> None:
     found = re.fullmatch(r"(?:bytes )?(\d+)-(\d+)", content_range.strip())
     if found is None:
         return
-    status, headers, _ = await fetch(await port_of(door), "GET", path)
+    status, headers, _ = await fetch(await backend_of(door), "GET", path)
     if status != 204:
         return  # an unknown upload: the registry container says so itself
     stands = headers.get("Range", "0-0").rpartition("-")[2]
@@ -154,8 +155,8 @@ async def begin(door: Any, call: Call) -> None:
     query = _backend_query(call)
     if call.route.name == "ContainerRegistryBlob_StartUpload" and method in ("PATCH", "PUT"):
         await check_chunk_order(door, call, path + (f"?{query}" if query else ""))
-    port = await port_of(door)
-    door.upstream = await Upstream.open(port, door.request.method, path + (f"?{query}" if query else ""),
+    backend = await backend_of(door)
+    door.upstream = await Upstream.open(backend, door.request.method, path + (f"?{query}" if query else ""),
                                         door.request.headers)
 
 
@@ -178,8 +179,8 @@ def record_manifest_event(door: Any, call: Call, digest: str | None) -> None:
 
 async def pull_through(door: Any, call: Call, upstream: dict[str, Any], reference: str) -> None:
     """A cached repository (a cache rule's target): what the registry lacks is fetched from upstream first, once."""
-    port = await port_of(door)
-    status, _, _ = await fetch(port, "HEAD", f"/v2/{call.backend_repository}/manifests/{reference}",
+    backend = await backend_of(door)
+    status, _, _ = await fetch(backend, "HEAD", f"/v2/{call.backend_repository}/manifests/{reference}",
                                httputil.HTTPHeaders({"Accept": ACCEPT}))
     if status == 200:
         return
@@ -260,7 +261,7 @@ async def relay(door: Any, call: Call) -> None:
 
 async def repositories(door: Any, call: Call) -> list[str]:
     """The repositories the caller may list, as the caller names them (without the prefix of its registry)."""
-    status, _, body = await fetch(await port_of(door), "GET", f"/v2/_catalog?n={CATALOG_LIMIT}")
+    status, _, body = await fetch(await backend_of(door), "GET", f"/v2/_catalog?n={CATALOG_LIMIT}")
     if status != 200:
         raise RegistryError("UNAVAILABLE", f"the registry container answered {status} to its catalog")
     names: list[str] = json.loads(body).get("repositories") or []
@@ -312,8 +313,8 @@ async def tags(door: Any, call: Call) -> None:
     registry_record(door, call)
     door.gate.authorize(door.request, call, "pull")
     check_locks(door, call, "GET")
-    port = await port_of(door)
-    status, _, body = await fetch(port, "GET", f"/v2/{call.backend_repository}/tags/list?n={CATALOG_LIMIT}")
+    backend = await backend_of(door)
+    status, _, body = await fetch(backend, "GET", f"/v2/{call.backend_repository}/tags/list?n={CATALOG_LIMIT}")
     if status == 404:
         raise RegistryError("NAME_UNKNOWN", detail={"name": call.repository})
     if status != 200:
@@ -353,11 +354,11 @@ async def referrers(door: Any, call: Call) -> None:
         if exc.code != "NAME_UNKNOWN":
             raise
         listing = Listing(created="")  # nothing refers to anything in a repository not pushed to yet
-    port = await port_of(door)
+    backend = await backend_of(door)
     wanted = call.query.get("artifactType", [""])[0]
     found = []
     for digest in sorted(listing.manifests):
-        facts = await door.describer.facts(port, call.backend_repository, digest)
+        facts = await door.describer.facts(backend, call.backend_repository, digest)
         if facts.get("subject") != call.params["digest"] or (wanted and facts.get("artifactType") != wanted):
             continue
         descriptor = {"mediaType": facts["mediaType"], "digest": digest, "size": facts["size"],
