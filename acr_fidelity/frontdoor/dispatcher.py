@@ -72,8 +72,7 @@ class FrontDoor(tornado.web.RequestHandler):
                 await v2.begin(self, self.call)
         except Exception as exc:  # noqa: BLE001 - unexpected failures too leave in the envelope, never as a 500
             if not isinstance(exc, RegistryError | DataPlaneError):
-                log.exception("front door: %s %s", self.request.method, self.request.uri)
-                exc = RegistryError("UNAVAILABLE", "the request could not be completed; see the emulator's log")
+                exc = self._unexpected()
             length = self.request.headers.get("Content-Length", "0")
             if length.isdigit() and int(length) <= MAX_BUFFERED and "Transfer-Encoding" not in self.request.headers:
                 self.refused = exc  # answered once the (small) body is read, so the connection stays usable
@@ -106,13 +105,17 @@ class FrontDoor(tornado.web.RequestHandler):
         except StreamClosedError:
             log.info("%s %s: a connection closed mid-answer", self.request.method, self.request.path)
         except Exception:  # the safety net: log it, answer in the registry's envelope, keep serving
-            log.exception("front door: %s %s", self.request.method, self.request.uri)
-            self.fail(RegistryError("UNAVAILABLE", "the request could not be completed; see the emulator's log"))
+            self.fail(self._unexpected())
         finally:
             if self.upstream is not None:
                 self.upstream.close()
 
     get = head = post = delete = patch = put = options = _handle  # type: ignore[assignment]
+
+    def _unexpected(self) -> RegistryError:
+        """An unexpected failure (in an except block): logged with its traceback, answered as unavailable."""
+        log.exception("front door: %s %s", self.request.method, self.request.uri)
+        return RegistryError("UNAVAILABLE", "the request could not be completed; see the emulator's log")
 
     def on_connection_close(self) -> None:
         if self.upstream is not None:
