@@ -236,8 +236,9 @@ def _body_from_get(swagger_path: Path, family: str) -> dict[str, Any]:
         if not example.name.startswith(family.rstrip("s")) or "Get" not in example.name:
             continue
         shown = json.loads(example.read_text()).get("responses", {}).get("200", {}).get("body") or {}
+        # Without what Azure sets itself: the provisioning state, the creation date, a status object.
         props = {k: v for k, v in (shown.get("properties") or {}).items()
-                 if k not in ("provisioningState", "creationDate", "status")}
+                 if k not in ("provisioningState", "creationDate") and not (k == "status" and isinstance(v, dict))}
         return {**({"location": shown["location"]} if "location" in shown else {}), "properties": props}
     return {}
 
