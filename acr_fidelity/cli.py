@@ -96,7 +96,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     def server_options(p: argparse.ArgumentParser) -> None:
         p.add_argument("--config", help="YAML configuration file")
-        p.add_argument("--host", help="address to bind (default 0.0.0.0)")
+        p.add_argument("--host", help="address to bind (default 127.0.0.1; 0.0.0.0 serves other machines)")
         p.add_argument("--port", type=int, help="port of the ARM endpoint (default 4577)")
         p.add_argument("--state-dir", help="keep state here across restarts (default: in memory)")
 

@@ -31,7 +31,7 @@ class ConfigError(ValueError):
 
 @dataclass(frozen=True)
 class Settings:
-    host: str = "0.0.0.0"
+    host: str = "127.0.0.1"  # loopback unless asked: authentication is off by default
     port: int = 4577
     state_dir: Path | None = None
     # floci-az compatible ACR service settings

@@ -15,9 +15,9 @@ import tornado.web
 
 from acr_fidelity.arm.errors import ArmError
 from acr_fidelity.arm.http import NO_BODY, ArmRequest, ArmResponse
-from acr_fidelity.arm.routes import Route, Versioning, match
+from acr_fidelity.arm.routes import Route, Versioning, allowed_methods, match
 from acr_fidelity.emulator import Emulator
-from acr_fidelity.identity.tokens import TokenRejected
+from acr_fidelity.identity.tokens import GUID, TokenRejected
 from acr_fidelity.registry.errors import DomainError
 from acr_fidelity.registry.locations import REGIONS
 from acr_fidelity.registry.models import Caller
@@ -25,9 +25,17 @@ from acr_fidelity.registry.models import Caller
 log = logging.getLogger("acr_fidelity.arm")
 
 
+def bearer_token(authorization: str) -> str | None:
+    """The token of a Bearer header; the scheme's case does not matter (RFC 9110)."""
+    scheme, _, token = authorization.partition(" ")
+    return (token.strip() or None) if scheme.lower() == "bearer" else None
+
+
 def caller_from(authorization: str) -> Caller:
     """systemData names whoever the bearer token says; signatures are not checked here."""
-    token = authorization[len("Bearer "):].strip()
+    token = bearer_token(authorization)
+    if token is None:
+        return Caller()
     try:
         claims = jwt.decode(token, options={"verify_signature": False})
     except jwt.PyJWTError:
@@ -62,23 +70,29 @@ class ArmDispatcher(tornado.web.RequestHandler):
 
     get = head = post = delete = patch = put = options = _handle  # type: ignore[assignment]
 
-    def _dispatch(self) -> ArmResponse:
+    def _path(self) -> str:
         path = re.sub(r"/{2,}", "/", self.request.path)
-        if len(path) > 1:
-            path = path.rstrip("/")
+        return path.rstrip("/") if len(path) > 1 else path
+
+    def _dispatch(self) -> ArmResponse:
+        path = self._path()
         route, params = match(self.request.method or "GET", path)
         settings = self.emulator.settings
         authorization = self.request.headers.get("Authorization", "")
         if route.auth and (settings.require_auth or settings.verify_tokens):
             if not authorization:
                 raise ArmError("AuthenticationFailed")
-            if not authorization.startswith("Bearer ") or not authorization[7:].strip():
+            token = bearer_token(authorization)
+            if token is None:
                 raise ArmError("InvalidAuthenticationTokenFormat")
             if settings.verify_tokens:
                 try:
-                    self.emulator.identity.verify(authorization[7:].strip())
+                    self.emulator.identity.verify(token)
                 except TokenRejected as exc:
                     raise ArmError(exc.code, message=exc.message) from None
+        subscription = params.get("subscriptionId")
+        if subscription is not None and not GUID.match(subscription):
+            raise ArmError("InvalidSubscriptionId", subscriptionId=subscription)
         query = {k.lower(): self.get_query_argument(k) for k in self.request.query_arguments}
         request = ArmRequest(
             emulator=self.emulator,
@@ -131,7 +145,8 @@ class ArmDispatcher(tornado.web.RequestHandler):
 
     @staticmethod
     def _error(error: ArmError) -> ArmResponse:
-        return ArmResponse(error.status, error.envelope())
+        allow = error.params.get("allow")
+        return ArmResponse(error.status, error.envelope(), {"Allow": ", ".join(allow)} if allow else {})
 
     def _write(self, response: ArmResponse) -> None:
         self.set_status(response.status)
@@ -141,7 +156,9 @@ class ArmDispatcher(tornado.web.RequestHandler):
         self.set_header("Cache-Control", "no-cache")
         for name, value in response.headers.items():
             self.set_header(name, value)
-        if response.body is not NO_BODY and self.request.method != "HEAD" and response.status != 204:
+        if response.body is NO_BODY:
+            self.clear_header("Content-Type")  # Tornado's text/html default would describe a body that is not there
+        elif self.request.method != "HEAD" and response.status != 204:
             if isinstance(response.body, str):
                 self.write(response.body)  # a text answer (a PEM) with its own Content-Type
             else:
@@ -150,6 +167,12 @@ class ArmDispatcher(tornado.web.RequestHandler):
         self.finish()
 
     def write_error(self, status_code: int, **kwargs: Any) -> None:
-        """Tornado's own failures (such as a malformed request line) in the ARM envelope too."""
+        """Tornado's own failures in the ARM envelope too: a method it serves nowhere (TRACE, CONNECT, made-up
+        verbs) is ARM's 405 with the path's `Allow`, anything else (a malformed request) a 400."""
         self.set_header("Content-Type", "application/json; charset=utf-8")
+        if status_code == 405:
+            self.set_header("Allow", ", ".join(allowed_methods(self._path()) or self.SUPPORTED_METHODS))
+            error = ArmError("MethodNotAllowed", method=self.request.method)
+            self.finish(json.dumps(error.envelope()))
+            return
         self.finish(json.dumps({"error": {"code": "BadRequest", "message": self._reason}}))

@@ -41,6 +41,8 @@ CATALOGUE: dict[str, ErrorSpec] = {
         "The subscription is not registered to use namespace 'Microsoft.ContainerRegistry'. "
         "See https://aka.ms/rps-not-found for how to register subscriptions.",
         False),
+    "InvalidSubscriptionId": ErrorSpec(
+        400, "The provided subscription identifier '{subscriptionId}' is malformed or invalid.", False),
     "NotFound": ErrorSpec(404, "The requested resource '{path}' was not found.", False),
     "MethodNotAllowed": ErrorSpec(405, "The requested resource does not support http method '{method}'.", False),
     "RequestEntityTooLarge": ErrorSpec(
@@ -195,7 +197,8 @@ class ArmError(Exception):
 
     def envelope(self) -> dict[str, Any]:
         spec = CATALOGUE[self.code]
-        params = {k: ", ".join(v) if isinstance(v, tuple | list) else v for k, v in self.params.items()}
+        # Parameters can echo a request's JSON as it came (a list of nulls, a number): render whatever they hold.
+        params = {k: ", ".join(map(str, v)) if isinstance(v, tuple | list) else v for k, v in self.params.items()}
         body: dict[str, Any] = {"error": {"code": self.code, "message": spec.template.format(**params)}}
         if spec.from_provider:
             body["status"] = "Failed"

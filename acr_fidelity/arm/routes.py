@@ -147,16 +147,18 @@ ROUTES: tuple[Route, ...] = (
 )
 
 
+def allowed_methods(path: str) -> list[str]:
+    """The methods some route serves at this path: a 405's `Allow` header."""
+    return sorted({route.method for route in ROUTES if route.pattern.match(path)})
+
+
 def match(method: str, path: str) -> tuple[Route, dict[str, str]]:
     """The route for a request; ARM's 404 or 405 in the envelope when there is none."""
-    methods_here = []
     for route in ROUTES:
         found = route.pattern.match(path)
-        if found is None:
-            continue
-        if route.method == method:
+        if found is not None and route.method == method:
             return route, found.groupdict()
-        methods_here.append(route.method)
-    if methods_here:
-        raise ArmError("MethodNotAllowed", method=method)
+    allow = allowed_methods(path)
+    if allow:
+        raise ArmError("MethodNotAllowed", method=method, allow=allow)
     raise ArmError("NotFound", path=path)

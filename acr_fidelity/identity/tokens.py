@@ -17,9 +17,10 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 
 KEY_NAME = "token-signing-key.pem"
 LIFETIME = 3599
+LATEST_SHOWABLE = 253402300799  # 9999-12-31T23:59:59Z, the last second strftime can show
 ARM_AUDIENCES = ("https://management.core.windows.net/", "https://management.azure.com/",
                  "https://management.core.windows.net", "https://management.azure.com")
-_GUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
+GUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 _DOMAIN = re.compile(r"^(?=.{1,253}$)([a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?\.)+[a-zA-Z]{2,63}$")
 _ALIASES = ("common", "organizations", "consumers")
 
@@ -53,7 +54,7 @@ class TokenRejected(Exception):
 
 
 def check_tenant(tenant: str) -> None:
-    if tenant.lower() in _ALIASES or _GUID.match(tenant) or _DOMAIN.match(tenant):
+    if tenant.lower() in _ALIASES or GUID.match(tenant) or _DOMAIN.match(tenant):
         return
     raise IdentityError(400, "invalid_request", 900023,
                         f"Specified tenant identifier '{tenant}' is neither a valid DNS name, nor a valid external "
@@ -132,6 +133,7 @@ class TokenIssuer:
                               options={"require": ["exp", "nbf", "aud"]})
         except jwt.ExpiredSignatureError:
             expiry = jwt.decode(token, options={"verify_signature": False}).get("exp", 0)
+            expiry = min(max(int(expiry), 0), LATEST_SHOWABLE)  # a signed exp can be any integer: keep it showable
             shown = "%m/%d/%Y %H:%M:%S"
             raise TokenRejected("ExpiredAuthenticationToken",
                                 f"The access token expiry UTC time '{time.strftime(shown, time.gmtime(expiry))}' is "
@@ -139,7 +141,7 @@ class TokenIssuer:
         except jwt.InvalidAudienceError:
             raise TokenRejected("InvalidAuthenticationTokenAudience",
                                 "The access token has been obtained for wrong audience or resource.") from None
-        except jwt.PyJWTError:
+        except (jwt.PyJWTError, ValueError, OverflowError):  # PyJWT lets int(exp) overflow for exp: Infinity
             raise TokenRejected("InvalidAuthenticationToken", "The access token is invalid.") from None
 
 

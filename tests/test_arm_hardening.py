@@ -1,0 +1,135 @@
+"""Regression tests for issue 10's findings that are fixed: each reproduces one finding as a user's curl would."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import jwt
+import pytest
+import requests
+
+from tests.conftest import SUBSCRIPTION, Arm, reg_path, start
+
+
+@pytest.mark.parametrize(("method", "suffix", "body"), [
+    ("PUT", "", {"location": "westus", "sku": {"name": "Basic"}, "properties": {"zoneRedundancy": [None]}}),
+    ("PATCH", "", {"properties": {"networkRuleBypassOptions": [1]}}),
+    ("POST", "/regenerateCredential", {"name": [1]}),
+    ("POST", "/importImage", {"source": {"sourceImage": "a:b", "registryUri": "docker.io"}, "mode": [None]}),
+])
+def test_a_list_of_non_strings_in_a_field_gets_a_clear_400(arm: Arm, method: str, suffix: str, body: dict) -> None:
+    """Finding 1: the error renderer joined such lists as strings and crashed into a 500."""
+    arm.group()
+    arm.registry("listreg01")
+    answer = arm.call(method, reg_path("rg1", "listreg01") + suffix, json=body)
+    assert answer.status_code == 400, answer.text
+    error = answer.json()["error"]
+    assert error["code"] not in ("UnhandledRequest", "BadRequest") and error["message"]
+
+
+@pytest.mark.parametrize("method", ["TRACE", "CONNECT", "FROBNICATE"])
+def test_methods_served_nowhere_get_arms_405_with_allow(arm: Arm, method: str) -> None:
+    """Finding 5: Tornado's own 405 carried code BadRequest and no Allow header."""
+    answer = arm.call(method, reg_path("rg1", "anyreg01"))
+    assert answer.status_code == 405
+    assert answer.json()["error"]["code"] == "MethodNotAllowed"
+    assert set(answer.headers["Allow"].split(", ")) == {"DELETE", "GET", "PATCH", "PUT"}
+
+
+def test_a_verb_a_route_does_not_serve_gets_405_with_allow(arm: Arm) -> None:
+    arm.group()
+    answer = arm.call("POST", reg_path("rg1", "anyreg01"))
+    assert answer.status_code == 405 and answer.json()["error"]["code"] == "MethodNotAllowed"
+    assert set(answer.headers["Allow"].split(", ")) == {"DELETE", "GET", "PATCH", "PUT"}
+    answer = arm.call("GET", reg_path("rg1", "anyreg01") + "/listCredentials/")
+    assert answer.status_code == 405 and answer.headers["Allow"] == "POST"
+
+
+def test_a_subscription_id_that_is_not_a_guid_is_an_arm_400(arm: Arm) -> None:
+    """Finding 7: a malformed subscription listed an empty page."""
+    answer = arm.session.get(arm.url + "/subscriptions/not-a-guid/providers/Microsoft.ContainerRegistry/registries",
+                             params={"api-version": "2025-04-01"}, timeout=10)
+    assert answer.status_code == 400
+    assert answer.json() == {"error": {"code": "InvalidSubscriptionId", "message": (
+        "The provided subscription identifier 'not-a-guid' is malformed or invalid.")}}
+
+
+def test_a_delete_without_a_body_declares_no_html(arm: Arm) -> None:
+    """Finding 7: DELETE's empty 200 carried Tornado's default `Content-Type: text/html`."""
+    arm.group()
+    arm.registry("delreg01")
+    answer = arm.call("DELETE", reg_path("rg1", "delreg01"))
+    assert answer.status_code in (200, 202) and not answer.content
+    assert "text/html" not in answer.headers.get("Content-Type", "")
+
+
+def test_token_scheme_is_case_insensitive_and_absurd_expiry_is_a_401() -> None:
+    """Findings 7 and 9: `bearer` (lower case) was refused; a signed `exp` of -10**18 crashed the expiry message."""
+    with start(verify_tokens=True) as server:
+        path = server.url + f"/subscriptions/{SUBSCRIPTION}/resourcegroups/rg1"
+        token = requests.post(server.url + "/tenant1.onmicrosoft.com/oauth2/v2.0/token", data={
+            "grant_type": "client_credentials", "client_id": "app1", "client_secret": "s",
+            "scope": "https://management.azure.com/.default"}, timeout=10).json()["access_token"]
+
+        def put(authorization: str) -> requests.Response:
+            return requests.put(path, params={"api-version": "2021-04-01"}, json={"location": "westus"},
+                                headers={"Authorization": authorization}, timeout=10)
+
+        assert put(f"bearer {token}").status_code == 201
+        assert put(f"BEARER {token}").status_code == 200
+        assert put(f"Basic {token}").json()["error"]["code"] == "InvalidAuthenticationTokenFormat"
+        claims = jwt.decode(token, options={"verify_signature": False})
+        for expiry, code in ((-10**18, "ExpiredAuthenticationToken"), (float("inf"), "InvalidAuthenticationToken")):
+            signed = jwt.encode({**claims, "exp": expiry}, server.emulator.identity.key, algorithm="RS256")
+            answer = put(f"Bearer {signed}")
+            assert answer.status_code == 401 and answer.json()["error"]["code"] == code, answer.text
+
+
+def _non_loopback_address() -> str | None:
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+        try:
+            probe.connect(("192.0.2.1", 9))  # no packet is sent: this only picks the outgoing interface
+        except OSError:
+            return None
+        address = probe.getsockname()[0]
+    return None if address.startswith("127.") else address
+
+
+def _wait_for_health(url: str, process: subprocess.Popen) -> None:
+    deadline = time.monotonic() + 60
+    while True:
+        assert process.poll() is None, "acr-fidelity serve exited"
+        try:
+            if requests.get(url + "/_emulator/health", timeout=1).ok:
+                return
+        except requests.RequestException:
+            pass
+        assert time.monotonic() < deadline, "acr-fidelity serve did not start"
+        time.sleep(0.2)
+
+
+def test_serve_listens_on_loopback_by_default(tmp_path: Path) -> None:
+    """Finding 11: `acr-fidelity serve` bound every interface while authentication was off."""
+    address = _non_loopback_address()
+    if address is None:
+        pytest.skip("this machine has no address but loopback")
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    config = tmp_path / "config.yaml"
+    config.write_text("floci-az:\n  services:\n    acr: {mocked: true}\n")
+    process = subprocess.Popen([sys.executable, "-m", "acr_fidelity", "serve", "--config", str(config),
+                                "--port", str(port)], env={**os.environ, "ACR_FIDELITY_CONFIG_DIR": str(tmp_path)},
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        _wait_for_health(f"http://127.0.0.1:{port}", process)
+        with pytest.raises(ConnectionRefusedError):
+            socket.create_connection((address, port), timeout=5).close()
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
