@@ -32,6 +32,21 @@ def test_a_list_of_non_strings_in_a_field_gets_a_clear_400(arm: Arm, method: str
     assert error["code"] not in ("UnhandledRequest", "BadRequest") and error["message"]
 
 
+@pytest.mark.parametrize("body", [
+    b"[" * 100_000,  # finding 2: the parser's RecursionError was answered as UnhandledRequest
+    b'{"location": "westus", "sku": {"name": "Basic"}, "identity": ' + b'{"a": ' * 600 + b"1" + b"}" * 601,
+    b'{"location": "westus", "sku": {"name": "Basic"}, "tags": {"a": NaN}}',  # finding 7: NaN is not JSON
+    b'{"location": "westus", "sku": {"name": "Basic"}, "tags": {"a": Infinity}}',
+])
+def test_bodies_that_are_not_arm_json_are_refused_before_anything_is_stored(arm: Arm, body: bytes) -> None:
+    """Finding 3: a PUT nested 600 levels deep got an error, yet the registry existed afterwards."""
+    arm.group()
+    answer = arm.call("PUT", reg_path("rg1", "deepreg01"), data=body, headers={"Content-Type": "application/json"})
+    assert answer.status_code == 400, answer.text
+    assert answer.json()["error"]["code"] == "InvalidRequestContent"
+    assert arm.call("GET", reg_path("rg1", "deepreg01")).status_code == 404
+
+
 @pytest.mark.parametrize("method", ["TRACE", "CONNECT", "FROBNICATE"])
 def test_methods_served_nowhere_get_arms_405_with_allow(arm: Arm, method: str) -> None:
     """Finding 5: Tornado's own 405 carried code BadRequest and no Allow header."""

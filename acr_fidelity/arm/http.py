@@ -34,12 +34,36 @@ class ArmRequest:
         if not self.body.strip():
             return {}
         try:
-            doc = json.loads(self.body)
-        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+            doc = json.loads(self.body, parse_constant=_reject_constant)
+        except (UnicodeDecodeError, ValueError) as exc:  # JSONDecodeError is a ValueError
             raise ArmError("InvalidRequestContent", detail=str(exc)) from None
+        except RecursionError:
+            raise ArmError("InvalidRequestContent", detail=f"nested deeper than {MAX_DEPTH} levels") from None
+        if _depth(doc) > MAX_DEPTH:
+            raise ArmError("InvalidRequestContent", detail=f"nested deeper than {MAX_DEPTH} levels")
         if not isinstance(doc, dict):
             raise ArmError("InvalidRequestContent", detail="the body must be a JSON object")
         return doc
+
+
+# ARM reads bodies with Json.NET, whose reader stops at 64 levels; deeper documents never reach the rules (and
+# could not be stored or rendered back).
+MAX_DEPTH = 64
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"'{name}' is not JSON")
+
+
+def _depth(doc: Any) -> int:
+    """How deeply a parsed document nests, counted without recursion."""
+    deepest, level = 0, [(doc, 1)]
+    while level:
+        node, depth = level.pop()
+        if isinstance(node, dict | list):
+            deepest = max(deepest, depth)
+            level.extend((child, depth + 1) for child in (node.values() if isinstance(node, dict) else node))
+    return deepest
 
 
 # An empty body, as opposed to a body of JSON null (which Azure sends for some 202s).
