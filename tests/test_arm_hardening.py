@@ -148,3 +148,31 @@ def test_serve_listens_on_loopback_by_default(tmp_path: Path) -> None:
     finally:
         process.terminate()
         process.wait(timeout=20)
+
+
+@pytest.mark.parametrize("grant", ["password", "refresh_token", "authorization_code",
+                                   "urn:ietf:params:oauth:grant-type:device_code",
+                                   "urn:ietf:params:oauth:grant-type:jwt-bearer"])
+def test_registered_principals_cannot_be_bypassed_by_another_grant(grant: str) -> None:
+    """Finding 8: only client_credentials checked the client; every other grant issued tokens to anyone."""
+    tenant = "72f988bf-86f1-41af-91ab-2d7cd011db47"
+    principals = [{"tenant": tenant, "client-id": "app1", "secret": "right"},
+                  {"tenant": tenant, "client-id": "app2", "secret": "other"}]
+    with start(service_principals=principals) as server:
+        url = f"{server.url}/{tenant}/oauth2/v2.0/token"
+
+        def token(**form: str) -> requests.Response:
+            return requests.post(url, data={"scope": "https://management.azure.com/.default", **form}, timeout=10)
+
+        own = token(grant_type="client_credentials", client_id="app1", client_secret="right").json()["access_token"]
+        foreign = token(grant_type="client_credentials", client_id="app2", client_secret="other").json()["access_token"]
+        for client_id in ("stranger", "app1"):  # an unknown client, and a known one without its secret
+            answer = token(grant_type=grant, client_id=client_id, username="u", password="p", refresh_token=own)
+            assert answer.status_code == 401 and answer.json()["error"] == "invalid_client", answer.text
+        with_secret = {"grant_type": grant, "client_id": "app1", "client_secret": "right", "username": "u",
+                       "password": "p"}
+        assert token(**with_secret, refresh_token=own).status_code == 200
+        if grant == "refresh_token":
+            for stolen in (foreign, "not-a-token"):
+                answer = token(**with_secret, refresh_token=stolen)
+                assert answer.status_code == 400 and answer.json()["error"] == "invalid_grant", answer.text

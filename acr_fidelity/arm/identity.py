@@ -84,8 +84,9 @@ def token(request: ArmRequest) -> ArmResponse:
             raise IdentityError(400, "unsupported_grant_type", 70003,
                                 f"The app requested an unsupported grant type '{grant}'.")
         client_id = form.get("client_id") or "04b07795-8ddb-461a-bbee-02f9e1bf7b46"  # the Azure CLI's own app id
-        if grant == "client_credentials":
-            request.emulator.identity.check_client(tenant, client_id, form.get("client_secret"))
+        request.emulator.identity.check_client(tenant, client_id, form.get("client_secret"))
+        if grant == "refresh_token":
+            request.emulator.identity.check_refresh_token(client_id, form.get("refresh_token"))
     except IdentityError as exc:
         return _oauth_error(exc)
     v2 = "/v2.0/" in request.path

@@ -97,7 +97,8 @@ class TokenIssuer:
         return {"keys": [{**jwk, "kid": self.kid, "use": "sig", "alg": "RS256"}]}
 
     def check_client(self, tenant: str, client_id: str | None, secret: str | None) -> None:
-        """With principals registered, only they get tokens; without, any client id and secret do."""
+        """With principals registered, only they get tokens, whatever the grant: each is a confidential client, so
+        its secret comes with every request. Without, any client id and secret do."""
         if not self.principals:
             return
         known = [p for p in self.principals if p["client-id"] == client_id and
@@ -112,6 +113,21 @@ class TokenIssuer:
                                 "Invalid client secret provided. Ensure the secret being sent in the request is the "
                                 f"client secret value, not the client secret ID, for a secret added to app "
                                 f"'{client_id}'.")
+
+    def check_refresh_token(self, client_id: str, token: str | None) -> None:
+        """With principals registered, a refresh token must be one we issued to this same client. Its expiry is not
+        checked: ours double as access tokens, while Entra's refresh tokens outlive them by months."""
+        if not self.principals:
+            return
+        try:
+            claims = jwt.decode(token or "", self.key.public_key(), algorithms=["RS256"],
+                                options={"verify_aud": False, "verify_exp": False})
+        except (jwt.PyJWTError, ValueError, OverflowError):
+            claims = {}
+        if claims.get("appid") != client_id:
+            raise IdentityError(400, "invalid_grant", 70000,
+                                "Provided grant is invalid or malformed. The refresh token was not issued to "
+                                f"application '{client_id}'.")
 
     def issue(self, tenant: str, client_id: str, audience: str, issuer: str, user: str | None = None) -> str:
         tid = self.default_tenant if tenant.lower() in _ALIASES else tenant
