@@ -23,8 +23,10 @@ from acr_fidelity.identity.registry_tokens import RegistryTokens
 from acr_fidelity.registry.access import AccessPolicy
 from acr_fidelity.tls.server import DualProtocolServer
 
-# Tornado refuses bodies above this outright; the dispatcher answers 413 in the envelope below it.
+# The ARM dispatcher answers 413 as soon as a body passes max-body-bytes and keeps nothing beyond; Tornado drops
+# chunked bodies above this outright. An ARM body still arriving after the timeout gets its connection closed.
 _TRANSPORT_BODY_LIMIT = 64 * 1024 * 1024
+ARM_BODY_TIMEOUT = 30.0
 
 
 def make_app(emulator: Emulator) -> tornado.web.Application:
@@ -43,7 +45,8 @@ def _listen(emulator: Emulator, sockets: list[socket.socket],
             frontdoor_sockets: list[socket.socket]) -> list[tornado.httpserver.HTTPServer]:
     """HTTP and HTTPS on the same sockets, as the settings allow; the data plane's front door beside ARM."""
     tls = emulator.certificate.server_context() if emulator.certificate is not None else None
-    server = DualProtocolServer(make_app(emulator), max_body_size=_TRANSPORT_BODY_LIMIT, tls=tls,
+    server = DualProtocolServer(make_app(emulator), max_body_size=_TRANSPORT_BODY_LIMIT,
+                                body_timeout=ARM_BODY_TIMEOUT, tls=tls,
                                 plain=emulator.settings.http_enabled)
     server.add_sockets(sockets)
     if frontdoor_sockets:

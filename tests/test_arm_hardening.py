@@ -176,3 +176,64 @@ def test_registered_principals_cannot_be_bypassed_by_another_grant(grant: str) -
             for stolen in (foreign, "not-a-token"):
                 answer = token(**with_secret, refresh_token=stolen)
                 assert answer.status_code == 400 and answer.json()["error"] == "invalid_grant", answer.text
+
+
+def _raw(url: str) -> socket.socket:
+    host, port = url.split("://", 1)[1].split(":")
+    return socket.create_connection((host, int(port)), timeout=15)
+
+
+def _answer(connection: socket.socket) -> bytes:
+    """Everything the server sends until it closes the connection."""
+    received = b""
+    while chunk := connection.recv(65536):
+        received += chunk
+    return received
+
+
+def test_an_oversized_body_is_refused_before_it_is_sent(arm: Arm) -> None:
+    """Findings 6 and 10: bodies were buffered up to 64 MB before the 4 MB limit applied, and above it got a bare
+    400. A client that waits for `100 Continue` (curl does above 1 MiB) now gets 413 before sending anything."""
+    path = f"/subscriptions/{SUBSCRIPTION}" + reg_path("rg1", "bigreg01") + "?api-version=2025-04-01"
+    with _raw(arm.url) as connection:
+        connection.sendall(f"PUT {path} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer t\r\nExpect: 100-continue\r\n"
+                           f"Content-Type: application/json\r\nContent-Length: {60 * 1024 * 1024}\r\n\r\n".encode())
+        answer = _answer(connection)
+    assert answer.startswith(b"HTTP/1.1 413 "), answer
+    assert b'"code":"RequestEntityTooLarge"' in answer
+
+
+def test_an_oversized_body_sent_at_once_gets_413_in_the_envelope(arm: Arm) -> None:
+    answer = arm.call("PUT", reg_path("rg1", "bigreg03"), data=b"x" * (70 * 1024 * 1024))
+    assert answer.status_code == 413 and answer.json()["error"]["code"] == "RequestEntityTooLarge"
+
+
+def test_an_oversized_chunked_body_is_refused_as_it_arrives(arm: Arm) -> None:
+    path = f"/subscriptions/{SUBSCRIPTION}" + reg_path("rg1", "bigreg02") + "?api-version=2025-04-01"
+    chunk = b"x" * (1024 * 1024)
+    with _raw(arm.url) as connection:
+        connection.sendall(f"PUT {path} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer t\r\nConnection: close\r\n"
+                           "Transfer-Encoding: chunked\r\n\r\n".encode())
+        for _ in range(70):  # past Tornado's own 64 MB limit too
+            connection.sendall(b"%x\r\n%s\r\n" % (len(chunk), chunk))
+        connection.sendall(b"0\r\n\r\n")
+        answer = _answer(connection)
+    assert answer.startswith(b"HTTP/1.1 413 "), answer[:200]
+    assert b'"code":"RequestEntityTooLarge"' in answer
+
+
+def test_a_stalled_body_is_cut_off_while_others_are_answered(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Finding 10: stalled uploads stayed open indefinitely."""
+    monkeypatch.setattr("acr_fidelity.server.ARM_BODY_TIMEOUT", 1.0)
+    with start() as server:
+        path = f"/subscriptions/{SUBSCRIPTION}/resourcegroups/rg1?api-version=2021-04-01"
+        stalled = []
+        for _ in range(5):
+            connection = _raw(server.url)
+            connection.sendall(f"PUT {path} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer t\r\n"
+                               "Content-Length: 1000\r\n\r\n{\"location\"".encode())
+            stalled.append(connection)
+        assert requests.get(server.url + "/_emulator/health", timeout=10).ok
+        for connection in stalled:
+            with connection:
+                assert _answer(connection) == b""  # closed by the server: recv would time out otherwise

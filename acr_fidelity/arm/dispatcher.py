@@ -47,16 +47,41 @@ def caller_from(authorization: str) -> Caller:
     return Caller(str(app), "Application") if app else Caller()
 
 
+@tornado.web.stream_request_body  # the body is kept only up to the limit; a larger one is refused as it arrives
 class ArmDispatcher(tornado.web.RequestHandler):
     SUPPORTED_METHODS = ("GET", "HEAD", "POST", "DELETE", "PATCH", "PUT", "OPTIONS")
 
     def initialize(self, emulator: Emulator) -> None:
         self.emulator = emulator
+        self._body = bytearray()
+        self._received = 0  # the body's size so far, kept or not
 
-    def check_xsrf_cookie(self) -> None:
-        return None
+    def prepare(self) -> None:
+        declared = self.request.headers.get("Content-Length", "")
+        if not declared.isdigit() or int(declared) <= self.emulator.settings.max_body_bytes:
+            return
+        if self.request.headers.get("Expect", "").lower() == "100-continue":
+            # The client waits before sending: refuse now, and it never sends the body.
+            self._write(self._error(self._too_large(int(declared))))
+        else:
+            # Closing on a client still sending loses the answer to a reset: read the body, keeping none of it.
+            self.request.connection.set_max_body_size(int(declared))
+
+    def data_received(self, chunk: bytes) -> None:
+        limit = self.emulator.settings.max_body_bytes
+        self._received += len(chunk)
+        if self._received <= limit:
+            self._body += chunk
+        elif self._received - len(chunk) <= limit:  # just passed the limit
+            self._body = bytearray()
+            self.request.connection.set_max_body_size(2**63)  # a chunked body: the body timeout bounds it
+
+    def _too_large(self, size: int) -> ArmError:
+        return ArmError("RequestEntityTooLarge", size=size, limit=self.emulator.settings.max_body_bytes)
 
     def _handle(self) -> None:
+        if self._finished:  # refused before the body was sent
+            return
         try:
             response = self._dispatch()
         except DomainError as exc:
@@ -93,6 +118,8 @@ class ArmDispatcher(tornado.web.RequestHandler):
         subscription = params.get("subscriptionId")
         if subscription is not None and not GUID.match(subscription):
             raise ArmError("InvalidSubscriptionId", subscriptionId=subscription)
+        if self._received > settings.max_body_bytes:
+            raise self._too_large(self._received)
         query = {k.lower(): self.get_query_argument(k) for k in self.request.query_arguments}
         request = ArmRequest(
             emulator=self.emulator,
@@ -100,7 +127,7 @@ class ArmDispatcher(tornado.web.RequestHandler):
             path=path,
             params=params,
             query=query,
-            body=self.request.body,
+            body=bytes(self._body),
             base_url=f"{self.request.protocol}://{self.request.host}",
             headers={k.lower(): v for k, v in self.request.headers.items()},
             caller=caller_from(authorization) if authorization else Caller(),
@@ -108,8 +135,6 @@ class ArmDispatcher(tornado.web.RequestHandler):
         self._check_version(route, request)
         if route.provider and not settings.acr_enabled:
             raise ArmError("MissingSubscriptionRegistration")
-        if len(self.request.body) > settings.max_body_bytes:
-            raise ArmError("RequestEntityTooLarge", size=len(self.request.body), limit=settings.max_body_bytes)
         return route.handler(request)
 
     def _check_version(self, route: Route, request: ArmRequest) -> None:
