@@ -32,6 +32,52 @@ def test_a_list_of_non_strings_in_a_field_gets_a_clear_400(arm: Arm, method: str
     assert error["code"] not in ("UnhandledRequest", "BadRequest") and error["message"]
 
 
+NEW = {"location": "westus", "sku": {"name": "Premium"}}
+
+
+@pytest.mark.parametrize(("body", "code"), [
+    ({**NEW, "identity": 5}, "InvalidRequestContent"),
+    ({**NEW, "identity": {"type": "Nobody"}}, "InvalidEnumValue"),
+    ({**NEW, "identity": {"type": "UserAssigned", "userAssignedIdentities": 5}}, "InvalidRequestContent"),
+    ({**NEW, "properties": {"policies": {"retentionPolicy": {"days": "abc", "status": "enabled"}}}},
+     "InvalidRequestContent"),
+    ({**NEW, "properties": {"policies": {"retentionPolicy": {"days": 7, "status": 7}}}}, "InvalidRequestContent"),
+    ({**NEW, "properties": {"policies": {"exportPolicy": {"status": "sideways"}}}}, "InvalidEnumValue"),
+    ({**NEW, "properties": {"policies": {"trustPolicy": 5}}}, "InvalidRequestContent"),
+    ({**NEW, "properties": {"encryption": {"status": "enabled", "keyVaultProperties": {"keyIdentifier": {}}}}},
+     "InvalidRequestContent"),
+    ({**NEW, "properties": {"networkRuleSet": {"defaultAction": "Deny", "ipRules": [{"value": {}}]}}},
+     "InvalidRequestContent"),
+    ({**NEW, "properties": {"networkRuleSet": {"defaultAction": "Deny", "virtualNetworkRules": 5}}},
+     "InvalidRequestContent"),
+])
+def test_ill_typed_fields_are_refused_and_nothing_is_stored(arm: Arm, body: dict, code: str) -> None:
+    """Finding 4: these were accepted and echoed, so later answers broke the response schema."""
+    arm.group()
+    answer = arm.call("PUT", reg_path("rg1", "typereg01"), json=body)
+    assert answer.status_code == 400 and answer.json()["error"]["code"] == code, answer.text
+    assert arm.call("GET", reg_path("rg1", "typereg01")).status_code == 404
+    arm.registry("typereg02")
+    patch = {k: v for k, v in body.items() if k in ("identity", "properties")}
+    assert arm.call("PATCH", reg_path("rg1", "typereg02"), json=patch).status_code == 400
+    assert "identity" not in arm.call("GET", reg_path("rg1", "typereg02")).json()
+
+
+def test_read_only_fields_in_a_request_are_not_echoed(arm: Arm) -> None:
+    arm.group()
+    body = {**NEW, "identity": {"type": "systemassigned"}, "properties": {
+        "policies": {"retentionPolicy": {"days": 30, "status": "Enabled", "lastUpdatedTime": {"x": 1}}},
+        "encryption": {"status": "disabled", "keyVaultProperties": {"keyRotationEnabled": {}}}}}
+    answer = arm.call("PUT", reg_path("rg1", "roreg001"), json=body)
+    assert answer.status_code == 201, answer.text
+    got = arm.call("GET", reg_path("rg1", "roreg001")).json()
+    assert got["identity"]["type"] == "SystemAssigned"
+    retention = got["properties"]["policies"]["retentionPolicy"]
+    assert retention["days"] == 30 and retention["status"] == "enabled"
+    assert isinstance(retention["lastUpdatedTime"], str)
+    assert got["properties"]["encryption"] == {"status": "disabled"}
+
+
 @pytest.mark.parametrize("body", [
     b"[" * 100_000,  # finding 2: the parser's RecursionError was answered as UnhandledRequest
     b'{"location": "westus", "sku": {"name": "Basic"}, "identity": ' + b'{"a": ' * 600 + b"1" + b"}" * 601,

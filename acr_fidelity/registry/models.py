@@ -297,6 +297,7 @@ class Backend:
         location = required_location(body)
         group = self.get_resource_group(subscription_id, resource_group)
         properties = _properties(body)
+        identity = registry_identity(body.get("identity"))
         now = datetime.now(UTC)
         with self.store.transaction():
             existing = self.find_registry(name)
@@ -316,7 +317,7 @@ class Backend:
                 existing["sku"] = sku
                 existing["tags"] = resource_tags(body.get("tags"))
                 if "identity" in body:
-                    existing["identity"] = body["identity"]
+                    existing["identity"] = identity
                 _apply(existing, properties, now)
                 _touch(existing, caller, now)
                 self.store.put("registry", name.lower(), existing)
@@ -330,7 +331,7 @@ class Backend:
                 "location": location,
                 "sku": sku,
                 "tags": resource_tags(body.get("tags")),
-                "identity": body.get("identity"),
+                "identity": identity,
                 "createdAt": azure_time(now),
                 "createdBy": caller.name,
                 "createdByType": caller.kind,
@@ -356,6 +357,7 @@ class Backend:
     ) -> dict[str, Any]:
         record = self.get_registry(subscription_id, resource_group, name)
         properties = _properties(body)
+        identity = registry_identity(body.get("identity"))
         _check_create_only(record, properties)
         now = datetime.now(UTC)
         if "sku" in body:
@@ -363,7 +365,7 @@ class Backend:
         if "tags" in body:
             record["tags"] = resource_tags(body["tags"])
         if "identity" in body:
-            record["identity"] = body["identity"]
+            record["identity"] = identity
         _apply(record, properties, now)
         _touch(record, caller, now)
         self.store.put("registry", record["name"].lower(), record)
@@ -651,11 +653,7 @@ def _properties(body: dict[str, Any]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for field, allowed in ENUMS.items():
         if field in props and props[field] is not None:
-            value = props[field]
-            match = next((a for a in allowed if isinstance(value, str) and a.lower() == value.lower()), None)
-            if match is None:
-                raise DomainError("InvalidEnumValue", field=field, value=value, allowed=allowed)
-            out[field] = match
+            out[field] = _enum(field, props[field], allowed)
     for field in BOOLEANS:
         if field in props and props[field] is not None:
             if not isinstance(props[field], bool):
@@ -667,13 +665,92 @@ def _properties(body: dict[str, Any]) -> dict[str, Any]:
         policies = props["policies"]
         if not isinstance(policies, dict):
             raise DomainError("InvalidRequestContent", detail="'properties.policies' must be an object")
-        out["policies"] = {k: v for k, v in policies.items() if k in POLICIES and isinstance(v, dict)}
+        out["policies"] = {k: _policy(k, v) for k, v in policies.items() if k in POLICIES and v is not None}
     if props.get("encryption") is not None:
-        encryption = props["encryption"]
-        status = encryption.get("status", "disabled") if isinstance(encryption, dict) else None
-        if not isinstance(status, str) or status.lower() not in ("enabled", "disabled"):
-            raise DomainError("InvalidRequestContent", detail="'properties.encryption.status': enabled or disabled")
-        out["encryption"] = {**encryption, "status": status.lower()}
+        out["encryption"] = _encryption(props["encryption"])
+    return out
+
+
+# The writable fields of each policy and their JSON types (the swagger's; the rest, such as lastUpdatedTime, is
+# Azure's to set and is ignored in a request).
+_POLICY_FIELDS: dict[str, dict[str, type]] = {
+    "trustPolicy": {"status": str, "type": str},
+    "retentionPolicy": {"status": str, "days": int},
+    "softDeletePolicy": {"status": str, "retentionDays": int},
+}
+
+
+def _policy(name: str, value: Any) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise DomainError("InvalidRequestContent", detail=f"'properties.policies.{name}' must be an object")
+    out: dict[str, Any] = {}
+    for field, kind in _POLICY_FIELDS.get(name, {"status": str}).items():
+        item = value.get(field)
+        if item is None:
+            continue
+        if kind is int and (isinstance(item, bool) or not isinstance(item, int) or item < 0):
+            raise DomainError("InvalidRequestContent",
+                              detail=f"'properties.policies.{name}.{field}' must be a whole number of days")
+        if kind is str and not isinstance(item, str):
+            raise DomainError("InvalidRequestContent", detail=f"'properties.policies.{name}.{field}' must be a string")
+        out[field] = item
+    if "status" in out:
+        out["status"] = _enum(f"policies.{name}.status", out["status"], ("enabled", "disabled"))
+    if "type" in out:
+        out["type"] = _enum(f"policies.{name}.type", out["type"], ("Notary",))
+    return out
+
+
+def _encryption(value: Any) -> dict[str, Any]:
+    status = value.get("status", "disabled") if isinstance(value, dict) else None
+    if not isinstance(status, str) or status.lower() not in ("enabled", "disabled"):
+        raise DomainError("InvalidRequestContent", detail="'properties.encryption.status': enabled or disabled")
+    out: dict[str, Any] = {"status": status.lower()}
+    vault = value.get("keyVaultProperties")
+    if vault is not None:
+        # keyIdentifier and identity are the client's; versionedKeyIdentifier, keyRotationEnabled and
+        # lastKeyRotationTimestamp are Azure's.
+        if not isinstance(vault, dict) or any(
+                vault.get(k) is not None and not isinstance(vault[k], str) for k in ("keyIdentifier", "identity")):
+            raise DomainError("InvalidRequestContent", detail="'properties.encryption.keyVaultProperties' must be "
+                                                              "an object of string keyIdentifier and identity")
+        kept = {k: vault[k] for k in ("keyIdentifier", "identity") if vault.get(k) is not None}
+        if kept:
+            out["keyVaultProperties"] = kept
+    return out
+
+
+def _enum(field: str, value: Any, allowed: tuple[str, ...]) -> str:
+    """The allowed spelling of a value, matched case-insensitively as Azure does."""
+    match = next((a for a in allowed if isinstance(value, str) and a.lower() == value.lower()), None)
+    if match is None:
+        raise DomainError("InvalidEnumValue", field=field, value=value, allowed=allowed)
+    return match
+
+
+IDENTITY_TYPES = ("SystemAssigned", "UserAssigned", "SystemAssigned, UserAssigned", "None")
+
+
+def registry_identity(value: Any) -> dict[str, Any] | None:
+    """A request's managed identity, checked against the swagger's IdentityProperties."""
+    if value is None:
+        return None
+    if not isinstance(value, dict):
+        raise DomainError("InvalidRequestContent", detail="'identity' must be an object")
+    out: dict[str, Any] = {}
+    if value.get("type") is not None:
+        out["type"] = _enum("identity.type", value["type"], IDENTITY_TYPES)
+    users = value.get("userAssignedIdentities")
+    if users is not None:
+        if not isinstance(users, dict) or not all(isinstance(v, dict) or v is None for v in users.values()):
+            raise DomainError("InvalidRequestContent",
+                              detail="'identity.userAssignedIdentities' must map resource ids to objects")
+        out["userAssignedIdentities"] = {
+            k: {f: v[f] for f in ("principalId", "clientId") if isinstance(v, dict) and isinstance(v.get(f), str)}
+            for k, v in users.items()}
+    for field in ("principalId", "tenantId"):
+        if isinstance(value.get(field), str):
+            out[field] = value[field]
     return out
 
 
