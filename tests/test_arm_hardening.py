@@ -99,14 +99,14 @@ def test_methods_served_nowhere_get_arms_405_with_allow(arm: Arm, method: str) -
     answer = arm.call(method, reg_path("rg1", "anyreg01"))
     assert answer.status_code == 405
     assert answer.json()["error"]["code"] == "MethodNotAllowed"
-    assert set(answer.headers["Allow"].split(", ")) == {"DELETE", "GET", "PATCH", "PUT"}
+    assert set(answer.headers["Allow"].split(", ")) == {"DELETE", "GET", "HEAD", "PATCH", "PUT"}
 
 
 def test_a_verb_a_route_does_not_serve_gets_405_with_allow(arm: Arm) -> None:
     arm.group()
     answer = arm.call("POST", reg_path("rg1", "anyreg01"))
     assert answer.status_code == 405 and answer.json()["error"]["code"] == "MethodNotAllowed"
-    assert set(answer.headers["Allow"].split(", ")) == {"DELETE", "GET", "PATCH", "PUT"}
+    assert set(answer.headers["Allow"].split(", ")) == {"DELETE", "GET", "HEAD", "PATCH", "PUT"}
     answer = arm.call("GET", reg_path("rg1", "anyreg01") + "/listCredentials/")
     assert answer.status_code == 405 and answer.headers["Allow"] == "POST"
 
@@ -283,3 +283,26 @@ def test_a_stalled_body_is_cut_off_while_others_are_answered(monkeypatch: pytest
         for connection in stalled:
             with connection:
                 assert _answer(connection) == b""  # closed by the server: recv would time out otherwise
+
+
+def test_head_checks_that_a_registry_exists(arm: Arm) -> None:
+    """Finding 7: HEAD on a registry got 405; ARM answers an existence check with 204 or 404."""
+    arm.group()
+    assert arm.call("HEAD", reg_path("rg1", "headreg01")).status_code == 404
+    arm.registry("headreg01")
+    answer = arm.call("HEAD", reg_path("rg1", "headreg01"))
+    assert answer.status_code == 204 and not answer.content
+    assert arm.call("HEAD", reg_path("rg1", "headreg01") + "/listCredentials").status_code == 405
+
+
+def test_an_absolute_form_target_is_served(arm: Arm) -> None:
+    """Finding 7: `GET http://host/subscriptions/…` (as proxies send it) got 404."""
+    arm.group()
+    arm.registry("absreg01")
+    path = f"/subscriptions/{SUBSCRIPTION}" + reg_path("rg1", "absreg01") + "?api-version=2025-04-01"
+    with _raw(arm.url) as connection:
+        connection.sendall(f"GET {arm.url}{path} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer t\r\n"
+                           "Connection: close\r\n\r\n".encode())
+        answer = _answer(connection)
+    assert answer.startswith(b"HTTP/1.1 200 "), answer[:200]
+    assert b'"name":"absreg01"' in answer

@@ -9,6 +9,7 @@ import logging
 import re
 import uuid
 from typing import Any
+from urllib.parse import urlsplit
 
 import jwt
 import tornado.web
@@ -96,7 +97,10 @@ class ArmDispatcher(tornado.web.RequestHandler):
     get = head = post = delete = patch = put = options = _handle  # type: ignore[assignment]
 
     def _path(self) -> str:
-        path = re.sub(r"/{2,}", "/", self.request.path)
+        path = self.request.path
+        if path.lower().startswith(("http://", "https://")):  # an absolute-form target (RFC 9112 3.2.2)
+            path = urlsplit(path).path or "/"
+        path = re.sub(r"/{2,}", "/", path)
         return path.rstrip("/") if len(path) > 1 else path
 
     def _dispatch(self) -> ArmResponse:
@@ -135,7 +139,10 @@ class ArmDispatcher(tornado.web.RequestHandler):
         self._check_version(route, request)
         if route.provider and not settings.acr_enabled:
             raise ArmError("MissingSubscriptionRegistration")
-        return route.handler(request)
+        response = route.handler(request)
+        if request.method == "HEAD" and route.method == "GET" and response.status == 200:
+            return ArmResponse(204)
+        return response
 
     def _check_version(self, route: Route, request: ArmRequest) -> None:
         if route.versioning is Versioning.NONE:

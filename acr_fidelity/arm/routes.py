@@ -148,8 +148,9 @@ ROUTES: tuple[Route, ...] = (
 
 
 def allowed_methods(path: str) -> list[str]:
-    """The methods some route serves at this path: a 405's `Allow` header."""
-    return sorted({route.method for route in ROUTES if route.pattern.match(path)})
+    """The methods some route serves at this path: a 405's `Allow` header. HEAD goes wherever GET does."""
+    methods = {route.method for route in ROUTES if route.pattern.match(path)}
+    return sorted(methods | {"HEAD"} if "GET" in methods else methods)
 
 
 def match(method: str, path: str) -> tuple[Route, dict[str, str]]:
@@ -159,6 +160,8 @@ def match(method: str, path: str) -> tuple[Route, dict[str, str]]:
         if found is not None and route.method == method:
             return route, found.groupdict()
     allow = allowed_methods(path)
+    if method == "HEAD" and "GET" in allow:  # ARM's existence check: the GET, answered 204 or with its error status
+        return match("GET", path)
     if allow:
         raise ArmError("MethodNotAllowed", method=method, allow=allow)
     raise ArmError("NotFound", path=path)
