@@ -306,3 +306,19 @@ def test_an_absolute_form_target_is_served(arm: Arm) -> None:
         answer = _answer(connection)
     assert answer.startswith(b"HTTP/1.1 200 "), answer[:200]
     assert b'"name":"absreg01"' in answer
+
+
+@pytest.mark.parametrize(("content_type", "shown"), [(None, "<null>"), ("text/plain", "text/plain")])
+def test_a_write_whose_body_is_not_declared_json_gets_415(arm: Arm, content_type: str | None, shown: str) -> None:
+    """Finding 7: the Content-Type of a write was ignored; ARM answers 415 (as `az rest` users met it)."""
+    arm.group()
+    headers = {"Content-Type": content_type} if content_type else {}
+    answer = arm.session.put(arm.full(reg_path("rg1", "typereg09")), params={"api-version": "2025-04-01"},
+                             data=b'{"location": "westus", "sku": {"name": "Basic"}}', headers=headers, timeout=10)
+    assert answer.status_code == 415
+    assert answer.json() == {"error": {"code": "UnsupportedMediaType", "message": (
+        f"The content media type '{shown}' is not supported. Only 'application/json' is supported.")}}
+    assert arm.call("GET", reg_path("rg1", "typereg09")).status_code == 404
+    answer = arm.call("PUT", reg_path("rg1", "typereg09"), data=b'{"location": "westus", "sku": {"name": "Basic"}}',
+                      headers={"Content-Type": "application/json; charset=utf-8"})
+    assert answer.status_code == 201

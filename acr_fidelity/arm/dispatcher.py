@@ -124,6 +124,10 @@ class ArmDispatcher(tornado.web.RequestHandler):
             raise ArmError("InvalidSubscriptionId", subscriptionId=subscription)
         if self._received > settings.max_body_bytes:
             raise self._too_large(self._received)
+        if route.versioning is not Versioning.NONE and self._body.strip():
+            media_type = self.request.headers.get("Content-Type", "").split(";")[0].strip()
+            if media_type.lower() != "application/json":  # ARM reads a body only as JSON, as az rest users found
+                raise ArmError("UnsupportedMediaType", mediaType=media_type or "<null>")
         query = {k.lower(): self.get_query_argument(k) for k in self.request.query_arguments}
         request = ArmRequest(
             emulator=self.emulator,

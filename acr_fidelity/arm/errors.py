@@ -47,6 +47,8 @@ CATALOGUE: dict[str, ErrorSpec] = {
     "MethodNotAllowed": ErrorSpec(405, "The requested resource does not support http method '{method}'.", False),
     "RequestEntityTooLarge": ErrorSpec(
         413, "The request content size of {size} bytes exceeds the maximum of {limit} bytes.", False),
+    "UnsupportedMediaType": ErrorSpec(
+        415, "The content media type '{mediaType}' is not supported. Only 'application/json' is supported.", False),
     "InvalidRequestContent": ErrorSpec(
         400, "The request content was invalid and could not be deserialized: '{detail}'.", False),
     # The safety net for a request the emulator failed to handle: logged, and never answered with a 500.
