@@ -120,6 +120,14 @@ def resource_tags(value: Any) -> dict[str, str]:
     return dict(value)
 
 
+def enum_value(field: str, value: Any, allowed: tuple[str, ...]) -> str:
+    """The allowed spelling of a value, matched case-insensitively as Azure does."""
+    match = next((a for a in allowed if isinstance(value, str) and a.lower() == value.lower()), None)
+    if match is None:
+        raise DomainError("InvalidEnumValue", field=field, value=value, allowed=allowed)
+    return match
+
+
 def body_properties(body: dict[str, Any]) -> dict[str, Any]:
     """A body's `properties` object (empty when absent)."""
     props = body.get("properties")

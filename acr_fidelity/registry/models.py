@@ -19,7 +19,7 @@ from typing import Any
 
 from acr_fidelity.dataplane import DataPlane
 from acr_fidelity.registry.caching import CACHE_RULES, CREDENTIAL_SETS, upstream_of
-from acr_fidelity.registry.children import Children, resource_tags
+from acr_fidelity.registry.children import Children, enum_value, resource_tags
 from acr_fidelity.registry.errors import DomainError
 from acr_fidelity.registry.events import Events
 from acr_fidelity.registry.families import FAMILIES
@@ -653,7 +653,7 @@ def _properties(body: dict[str, Any]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for field, allowed in ENUMS.items():
         if field in props and props[field] is not None:
-            out[field] = _enum(field, props[field], allowed)
+            out[field] = enum_value(field, props[field], allowed)
     for field in BOOLEANS:
         if field in props and props[field] is not None:
             if not isinstance(props[field], bool):
@@ -695,9 +695,9 @@ def _policy(name: str, value: Any) -> dict[str, Any]:
             raise DomainError("InvalidRequestContent", detail=f"'properties.policies.{name}.{field}' must be a string")
         out[field] = item
     if "status" in out:
-        out["status"] = _enum(f"policies.{name}.status", out["status"], ("enabled", "disabled"))
+        out["status"] = enum_value(f"policies.{name}.status", out["status"], ("enabled", "disabled"))
     if "type" in out:
-        out["type"] = _enum(f"policies.{name}.type", out["type"], ("Notary",))
+        out["type"] = enum_value(f"policies.{name}.type", out["type"], ("Notary",))
     return out
 
 
@@ -720,14 +720,6 @@ def _encryption(value: Any) -> dict[str, Any]:
     return out
 
 
-def _enum(field: str, value: Any, allowed: tuple[str, ...]) -> str:
-    """The allowed spelling of a value, matched case-insensitively as Azure does."""
-    match = next((a for a in allowed if isinstance(value, str) and a.lower() == value.lower()), None)
-    if match is None:
-        raise DomainError("InvalidEnumValue", field=field, value=value, allowed=allowed)
-    return match
-
-
 IDENTITY_TYPES = ("SystemAssigned", "UserAssigned", "SystemAssigned, UserAssigned", "None")
 
 
@@ -739,7 +731,7 @@ def registry_identity(value: Any) -> dict[str, Any] | None:
         raise DomainError("InvalidRequestContent", detail="'identity' must be an object")
     out: dict[str, Any] = {}
     if value.get("type") is not None:
-        out["type"] = _enum("identity.type", value["type"], IDENTITY_TYPES)
+        out["type"] = enum_value("identity.type", value["type"], IDENTITY_TYPES)
     users = value.get("userAssignedIdentities")
     if users is not None:
         if not isinstance(users, dict) or not all(isinstance(v, dict) or v is None for v in users.values()):

@@ -12,7 +12,7 @@ import re
 from datetime import UTC, datetime
 from typing import Any
 
-from acr_fidelity.registry.children import Family, LocatedRules, resource_tags
+from acr_fidelity.registry.children import Family, LocatedRules, enum_value, resource_tags
 from acr_fidelity.registry.errors import DomainError
 from acr_fidelity.registry.locations import required_location
 
@@ -38,10 +38,7 @@ def _properties(body: dict[str, Any], current: dict[str, Any] | None = None) -> 
                               detail="'properties.regionEndpointEnabled' must be true or false")
         out["regionEndpointEnabled"] = props["regionEndpointEnabled"]
     if props.get("zoneRedundancy") is not None:
-        value = props["zoneRedundancy"]
-        match = next((z for z in ZONE_REDUNDANCY if isinstance(value, str) and z.lower() == value.lower()), None)
-        if match is None:
-            raise DomainError("InvalidEnumValue", field="zoneRedundancy", value=value, allowed=ZONE_REDUNDANCY)
+        match = enum_value("zoneRedundancy", props["zoneRedundancy"], ZONE_REDUNDANCY)
         if current is not None and match != current["zoneRedundancy"]:
             raise DomainError("PropertyChangeNotAllowed", field="zoneRedundancy")
         out["zoneRedundancy"] = match
