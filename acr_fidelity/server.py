@@ -27,6 +27,11 @@ from acr_fidelity.tls.server import DualProtocolServer
 # chunked bodies above this outright. An ARM body still arriving after the timeout gets its connection closed.
 _TRANSPORT_BODY_LIMIT = 64 * 1024 * 1024
 ARM_BODY_TIMEOUT = 30.0
+# A request's head (request line and headers) must arrive within ARM_HEAD_TIMEOUT of the connection opening or of
+# the previous answer, else the connection is closed. Heads up to ARM_HEAD_LIMIT reach the dispatcher, which
+# answers 414/431 above ARM's own bounds; a larger head is cut off unanswered.
+ARM_HEAD_TIMEOUT = 60.0
+ARM_HEAD_LIMIT = 1024 * 1024
 
 
 def make_app(emulator: Emulator) -> tornado.web.Application:
@@ -46,7 +51,8 @@ def _listen(emulator: Emulator, sockets: list[socket.socket],
     """HTTP and HTTPS on the same sockets, as the settings allow; the data plane's front door beside ARM."""
     tls = emulator.certificate.server_context() if emulator.certificate is not None else None
     server = DualProtocolServer(make_app(emulator), max_body_size=_TRANSPORT_BODY_LIMIT,
-                                body_timeout=ARM_BODY_TIMEOUT, tls=tls,
+                                body_timeout=ARM_BODY_TIMEOUT, idle_connection_timeout=ARM_HEAD_TIMEOUT,
+                                max_header_size=ARM_HEAD_LIMIT, tls=tls,
                                 plain=emulator.settings.http_enabled)
     server.add_sockets(sockets)
     if frontdoor_sockets:

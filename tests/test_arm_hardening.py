@@ -111,6 +111,50 @@ def test_a_verb_a_route_does_not_serve_gets_405_with_allow(arm: Arm) -> None:
     assert answer.status_code == 405 and answer.headers["Allow"] == "POST"
 
 
+@pytest.mark.parametrize("path", [
+    reg_path("rg1", "bad_name!"),
+    reg_path("rg1", "goodreg01") + "/scopeMaps/bad%20map",
+    reg_path("rg1", "goodreg01") + "/webhooks/bad-hook",
+])
+def test_a_delete_of_a_name_azure_cannot_hold_is_a_400_not_a_204(arm: Arm, path: str) -> None:
+    """Finding 7: DELETE of an invalid name answered 204 as if the resource were merely absent."""
+    arm.group()
+    arm.registry("goodreg01")
+    answer = arm.call("DELETE", path)
+    assert answer.status_code == 400, answer.text
+    assert answer.json()["error"]["code"] in ("InvalidRegistryName", "InvalidChildResourceName")
+
+
+@pytest.mark.parametrize(("method", "suffix"), [
+    ("PATCH", ""), ("PUT", "/privateEndpointConnections/pec1"), ("PUT", "/scopeMaps/map1"),
+    ("POST", "/regenerateCredential"), ("POST", "/importImage"),
+])
+def test_an_operation_that_takes_a_body_refuses_an_empty_one(arm: Arm, method: str, suffix: str) -> None:
+    """Found by the fuzzer: a PATCH or a private endpoint connection PUT without a body was applied."""
+    arm.group()
+    arm.registry("bodyreg01")
+    answer = arm.call(method, reg_path("rg1", "bodyreg01") + suffix)
+    assert answer.status_code == 400, answer.text
+    assert answer.json()["error"]["code"] == "InvalidRequestContent"
+    assert arm.call("GET", reg_path("rg1", "bodyreg01") + "/privateEndpointConnections/pec1").status_code == 404
+
+
+@pytest.mark.parametrize(("tags", "code"), [
+    ({f"t{i}": "v" for i in range(51)}, "InvalidTagsCount"),
+    ({"a/b": "v"}, "InvalidTagNameCharacters"),
+    ({"a\x01": "v"}, "InvalidTagNameCharacters"),
+    ({"": "v"}, "InvalidTagNameCharacters"),
+    ({"n" * 513: "v"}, "InvalidTagNameLength"),
+    ({"n": "v" * 257}, "InvalidTagValueLength"),
+])
+def test_tags_are_held_to_arms_limits(arm: Arm, tags: dict, code: str) -> None:
+    """Found by the fuzzer: tag names of control characters and reserved characters were stored and echoed."""
+    arm.group()
+    answer = arm.registry("tagreg01", tags=tags)
+    assert answer.status_code == 400 and answer.json()["error"]["code"] == code, answer.text
+    assert arm.registry("tagreg01", tags={"n" * 512: "v" * 256, "ok": ""}).status_code == 201
+
+
 def test_a_subscription_id_that_is_not_a_guid_is_an_arm_400(arm: Arm) -> None:
     """Finding 7: a malformed subscription listed an empty page."""
     answer = arm.session.get(arm.url + "/subscriptions/not-a-guid/providers/Microsoft.ContainerRegistry/registries",
@@ -235,6 +279,25 @@ def _answer(connection: socket.socket) -> bytes:
     while chunk := connection.recv(65536):
         received += chunk
     return received
+
+
+@pytest.mark.parametrize(("head", "pad", "status", "code"), [
+    ("X-Big: " + "a" * 100_000 + "\r\n", 0, 431, "RequestHeaderFieldsTooLarge"),
+    ("".join(f"X-Many-{i}: v\r\n" for i in range(10_000)), 0, 431, "RequestHeaderFieldsTooLarge"),
+    ("Authorization: Bearer " + "t" * 100_000 + "\r\n", 0, 431, "RequestHeaderFieldsTooLarge"),
+    ("", 100_000, 414, "RequestUriTooLong"),
+])
+def test_an_oversized_head_gets_an_answer_in_the_envelope(arm: Arm, head: str, pad: int, status: int,
+                                                         code: str) -> None:
+    """Finding 6: a header block over 64 KB (one 100 KB header, 10,000 headers, a 100 KB URL or token) got the
+    connection closed with no answer at all."""
+    path = f"/subscriptions/{SUBSCRIPTION}" + reg_path("rg1", "headreg02") + "?api-version=2025-04-01"
+    path += "&pad=" + "p" * pad if pad else ""
+    with _raw(arm.url) as connection:
+        connection.sendall(f"GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n{head}\r\n".encode())
+        answer = _answer(connection)
+    assert answer.startswith(f"HTTP/1.1 {status} ".encode()), answer[:200]
+    assert f'"code":"{code}"'.encode() in answer
 
 
 def test_an_oversized_body_is_refused_before_it_is_sent(arm: Arm) -> None:

@@ -158,7 +158,7 @@ def test_cloud_metadata_both_forms(server: RunningServer) -> None:
 
 
 def test_token_verification_when_turned_on() -> None:
-    with start(verify_tokens=True) as server:
+    with start(verify_tokens=True, tenant_id=TENANT) as server:
         path = server.url + f"/subscriptions/{SUBSCRIPTION}/resourcegroups/rg1"
         params = {"api-version": "2021-04-01"}
 
@@ -178,6 +178,20 @@ def test_token_verification_when_turned_on() -> None:
         answer = put(stale)
         assert answer.status_code == 401 and answer.json()["error"]["code"] == "ExpiredAuthenticationToken"
         assert put("not-a-jwt").json()["error"]["code"] == "InvalidAuthenticationToken"
+        # issue 10 finding 8: ARM checked neither the token's tenant nor its issuer
+        for changed in ({"tid": "11111111-1111-1111-1111-111111111111"},
+                        {"iss": "https://sts.windows.net/11111111-1111-1111-1111-111111111111/"}):
+            foreign = jwt.encode({**jwt.decode(good, options={"verify_signature": False}), **changed},
+                                 server.emulator.identity.key, algorithm="RS256")
+            answer = put(foreign)
+            assert answer.status_code == 401, answer.text
+            assert answer.json()["error"]["code"] == "InvalidAuthenticationTokenTenant"
+            assert "wrong issuer" in answer.json()["error"]["message"]
+        v1 = requests.post(f"{server.url}/{TENANT}/oauth2/token", timeout=10, data={
+            "grant_type": "client_credentials", "client_id": "app1", "client_secret": "s1",
+            "resource": "https://management.azure.com/"}).json()["access_token"]
+        assert jwt.decode(v1, options={"verify_signature": False})["iss"].endswith(f"/{TENANT}/")
+        assert put(v1).status_code == 200
         # systemData names the application the token was issued to
         requests.put(server.url + f"/subscriptions/{SUBSCRIPTION}" + reg_path("rg1", "whoreg01"),
                      params={"api-version": "2025-04-01"}, json={"location": "westus", "sku": {"name": "Basic"}},

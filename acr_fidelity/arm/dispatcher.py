@@ -12,6 +12,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import jwt
+import tornado.httputil
 import tornado.web
 
 from acr_fidelity.arm.errors import ArmError
@@ -48,6 +49,21 @@ def caller_from(authorization: str) -> Caller:
     return Caller(str(app), "Application") if app else Caller()
 
 
+# ARM's bounds on a request's head; Tornado itself cuts off (unanswered) a head over server.ARM_HEAD_LIMIT.
+MAX_URL_BYTES = 16 * 1024
+MAX_HEADER_BYTES = 64 * 1024
+
+
+def _oversized(request: tornado.httputil.HTTPServerRequest) -> ArmError | None:
+    """414 for a long URL, 431 for a header block over the bound, before anything else is read."""
+    if len(request.uri or "") > MAX_URL_BYTES:
+        return ArmError("RequestUriTooLong", size=len(request.uri or ""), limit=MAX_URL_BYTES)
+    size = sum(len(name) + len(value) + 4 for name, value in request.headers.get_all())
+    if size > MAX_HEADER_BYTES:
+        return ArmError("RequestHeaderFieldsTooLarge", size=size, limit=MAX_HEADER_BYTES)
+    return None
+
+
 @tornado.web.stream_request_body  # the body is kept only up to the limit; a larger one is refused as it arrives
 class ArmDispatcher(tornado.web.RequestHandler):
     SUPPORTED_METHODS = ("GET", "HEAD", "POST", "DELETE", "PATCH", "PUT", "OPTIONS")
@@ -58,6 +74,10 @@ class ArmDispatcher(tornado.web.RequestHandler):
         self._received = 0  # the body's size so far, kept or not
 
     def prepare(self) -> None:
+        oversized = _oversized(self.request)
+        if oversized is not None:
+            self._write(self._error(oversized))
+            return
         declared = self.request.headers.get("Content-Length", "")
         if not declared.isdigit() or int(declared) <= self.emulator.settings.max_body_bytes:
             return

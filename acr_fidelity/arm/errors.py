@@ -36,6 +36,7 @@ CATALOGUE: dict[str, ErrorSpec] = {
     "InvalidAuthenticationToken": ErrorSpec(401, "{message}", False),
     "ExpiredAuthenticationToken": ErrorSpec(401, "{message}", False),
     "InvalidAuthenticationTokenAudience": ErrorSpec(401, "{message}", False),
+    "InvalidAuthenticationTokenTenant": ErrorSpec(401, "{message}", False),
     "MissingSubscriptionRegistration": ErrorSpec(
         409,
         "The subscription is not registered to use namespace 'Microsoft.ContainerRegistry'. "
@@ -47,6 +48,9 @@ CATALOGUE: dict[str, ErrorSpec] = {
     "MethodNotAllowed": ErrorSpec(405, "The requested resource does not support http method '{method}'.", False),
     "RequestEntityTooLarge": ErrorSpec(
         413, "The request content size of {size} bytes exceeds the maximum of {limit} bytes.", False),
+    "RequestUriTooLong": ErrorSpec(414, "The request URL of {size} bytes exceeds the maximum of {limit} bytes.", False),
+    "RequestHeaderFieldsTooLarge": ErrorSpec(
+        431, "The request headers of {size} bytes exceed the maximum of {limit} bytes.", False),
     "UnsupportedMediaType": ErrorSpec(
         415, "The content media type '{mediaType}' is not supported. Only 'application/json' is supported.", False),
     "InvalidRequestContent": ErrorSpec(
@@ -92,6 +96,14 @@ CATALOGUE: dict[str, ErrorSpec] = {
         400, "Invalid $filter '{filter}' specified in the query string. Supported: resourceType, name and "
              "resourceGroup with 'eq', joined by 'and'.", False),
     "InvalidTags": ErrorSpec(400, "The tags must be an object of string names and string values.", False),
+    "InvalidTagsCount": ErrorSpec(
+        400, "The number of tags ({count}) exceeds the limit of 50 tag name-value pairs per resource.", False),
+    "InvalidTagNameCharacters": ErrorSpec(
+        400, "The tag names '{names}' are empty or have reserved characters '<,>,%,&,\\,?,/' or control "
+             "characters.", False),
+    "InvalidTagNameLength": ErrorSpec(400, "The tag name '{name}' exceeds the limit of 512 characters.", False),
+    "InvalidTagValueLength": ErrorSpec(
+        400, "The value of tag '{name}' exceeds the limit of 256 characters.", False),
     # Microsoft.ContainerRegistry
     "ClassicSkuDeprecated": ErrorSpec(400, "Classic SKU is now deprecated. Please select a managed SKU."),
     "RegistryNameAlreadyInUse": ErrorSpec(

@@ -30,9 +30,9 @@ class ArmRequest:
         return self.query.get("api-version", "")
 
     def json(self) -> dict[str, Any]:
-        """The body as a JSON object; an empty body is an empty object."""
+        """The body as a JSON object. Every operation that reads one requires it, as Azure does (400 when empty)."""
         if not self.body.strip():
-            return {}
+            raise ArmError("InvalidRequestContent", detail="the request body is empty")
         try:
             doc = json.loads(self.body, parse_constant=_reject_constant)
         except (UnicodeDecodeError, ValueError) as exc:  # JSONDecodeError is a ValueError

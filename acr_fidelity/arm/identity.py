@@ -91,9 +91,8 @@ def token(request: ArmRequest) -> ArmResponse:
         return _oauth_error(exc)
     v2 = "/v2.0/" in request.path
     audience = audience_of(form.get("scope"), form.get("resource"))
-    issuer = f"{request.base_url}/{tenant}/v2.0" if v2 else f"{request.base_url}/{tenant}/"
     user = form.get("username") if grant == "password" else None
-    access = request.emulator.identity.issue(tenant, client_id, audience, issuer, user)
+    access = request.emulator.identity.issue(tenant, client_id, audience, request.base_url, v2, user)
     body: dict[str, object] = {"token_type": "Bearer", "expires_in": LIFETIME, "ext_expires_in": LIFETIME,
                                "access_token": access}
     if not v2:
@@ -119,8 +118,7 @@ def managed_identity(request: ArmRequest) -> ArmResponse:
                                  "error_description": "Required audience parameter not specified"})
     settings = request.emulator.settings
     client_id = request.query.get("client_id") or "00000000-0000-0000-0000-00000000c11d"
-    access = request.emulator.identity.issue(settings.tenant_id, client_id, resource,
-                                             f"{request.base_url}/{settings.tenant_id}/")
+    access = request.emulator.identity.issue(settings.tenant_id, client_id, resource, request.base_url, v2=False)
     now = int(time.time())
     return ArmResponse(200, {"access_token": access, "client_id": client_id, "expires_in": str(LIFETIME),
                              "expires_on": str(now + LIFETIME), "ext_expires_in": str(LIFETIME),

@@ -65,16 +65,18 @@ def _generic(operation_id: str, method: str, template: str, handler: Callable[[A
 
 
 def _family(prefix: str, family: Family, name_param: str) -> tuple[Route, ...]:
-    """The five rows of a child-resource family, named as the swagger names them ({prefix}_Create, ...)."""
+    """The rows of a child-resource family, named as the swagger names them ({prefix}_Create, ...): five, or four
+    for a family without PATCH."""
     handle = children.handlers(family, name_param)
     item = f"{REG}/{family.segment}/{{{name_param}}}"
-    return (
+    rows = (
         Route(f"{prefix}_Create", "PUT", item, handle["create"]),
         Route(f"{prefix}_Get", "GET", item, handle["get"]),
         Route(f"{prefix}_Update", "PATCH", item, handle["update"]),
         Route(f"{prefix}_Delete", "DELETE", item, handle["delete"]),
         Route(f"{prefix}_List", "GET", f"{REG}/{family.segment}", handle["list"]),
     )
+    return tuple(row for row in rows if family.patchable or row.method != "PATCH")
 
 
 SUB = "/subscriptions/{subscriptionId}"

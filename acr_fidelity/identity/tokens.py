@@ -129,8 +129,12 @@ class TokenIssuer:
                                 "Provided grant is invalid or malformed. The refresh token was not issued to "
                                 f"application '{client_id}'.")
 
-    def issue(self, tenant: str, client_id: str, audience: str, issuer: str, user: str | None = None) -> str:
-        tid = self.default_tenant if tenant.lower() in _ALIASES else tenant
+    def issue(self, tenant: str, client_id: str, audience: str, authority: str, v2: bool,
+              user: str | None = None) -> str:
+        """A token from `authority` (the emulated Entra ID's base URL), with a v1 or v2 issuer."""
+        # Entra resolves an alias or a domain name to the directory's id: here, the emulator's own tenant.
+        tid = tenant if GUID.match(tenant) else self.default_tenant
+        issuer = f"{authority}/{tid}/v2.0" if v2 else f"{authority}/{tid}/"
         now = int(time.time())
         claims: dict[str, Any] = {
             "aud": audience, "iss": issuer, "iat": now, "nbf": now, "exp": now + LIFETIME,
@@ -143,10 +147,11 @@ class TokenIssuer:
         return jwt.encode(claims, self.key, algorithm="RS256", headers={"kid": self.kid})
 
     def verify(self, token: str) -> dict[str, Any]:
-        """ARM's checks of a bearer token: signed by us, within its lifetime, meant for ARM."""
+        """ARM's checks of a bearer token: signed by us, within its lifetime, meant for ARM, issued by the tenant
+        the subscriptions belong to (or a registered principal's)."""
         try:
-            return jwt.decode(token, self.key.public_key(), algorithms=["RS256"], audience=list(ARM_AUDIENCES),
-                              options={"require": ["exp", "nbf", "aud"]})
+            claims = jwt.decode(token, self.key.public_key(), algorithms=["RS256"], audience=list(ARM_AUDIENCES),
+                                options={"require": ["exp", "nbf", "aud", "iss", "tid"]})
         except jwt.ExpiredSignatureError:
             expiry = jwt.decode(token, options={"verify_signature": False}).get("exp", 0)
             expiry = min(max(int(expiry), 0), LATEST_SHOWABLE)  # a signed exp can be any integer: keep it showable
@@ -159,6 +164,25 @@ class TokenIssuer:
                                 "The access token has been obtained for wrong audience or resource.") from None
         except (jwt.PyJWTError, ValueError, OverflowError):  # PyJWT lets int(exp) overflow for exp: Infinity
             raise TokenRejected("InvalidAuthenticationToken", "The access token is invalid.") from None
+        self._check_issuer(claims)
+        return claims
+
+    def _check_issuer(self, claims: dict[str, Any]) -> None:
+        """The token's tenant is one ARM serves here, and its issuer is that tenant's (v1 `…/{tid}/` or v2
+        `…/{tid}/v2.0`, under whatever host the emulator was reached by)."""
+        tenants = {self.default_tenant.lower(), *(p["tenant"].lower() for p in self.principals)}
+        tid, issuer = claims.get("tid"), claims.get("iss")
+        expected = f"https://sts.windows.net/{self.default_tenant}/"
+        if not isinstance(tid, str) or tid.lower() not in tenants or not isinstance(issuer, str) or not re.search(
+                rf"/{re.escape(tid)}/(v2\.0)?$", issuer, re.IGNORECASE):
+            raise TokenRejected(
+                "InvalidAuthenticationTokenTenant",
+                f"The access token is from the wrong issuer '{issuer}'. It must match the tenant '{expected}' "
+                "associated with this subscription. Please use the authority (URL) "
+                f"'https://login.windows.net/{self.default_tenant}' to get the token. Note, if the subscription is "
+                "transferred to another tenant there is no impact to the services, but information about new tenant "
+                "could take time to propagate (up to an hour). If you just transferred your subscription and see "
+                "this error message, please try back later.")
 
 
 def load_or_create_key(directory: Path) -> rsa.RSAPrivateKey:

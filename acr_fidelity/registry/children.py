@@ -105,18 +105,34 @@ class Family:
     name_pattern: re.Pattern[str]
     rules: FamilyRules
     delete_accepted: bool = False  # DELETE answers 202 + Location (as Azure, for some families), else 200
+    patchable: bool = True  # the swagger has a PATCH (private endpoint connections have none)
 
     @property
     def kind(self) -> str:
         return f"child.{self.segment}"
 
 
+# ARM's limits on tags: 50 pairs, names of at most 512 characters without these, values of at most 256.
+TAG_LIMIT, TAG_NAME_LIMIT, TAG_VALUE_LIMIT = 50, 512, 256
+TAG_NAME_RESERVED = re.compile(r"[<>%&\\?/\x00-\x1f\x7f]")
+
+
 def resource_tags(value: Any) -> dict[str, str]:
-    """An ARM resource's `tags`: string values only."""
+    """An ARM resource's `tags`, held to ARM's own rules."""
     if value is None:
         return {}
     if not isinstance(value, dict) or not all(isinstance(v, str) for v in value.values()):
         raise DomainError("InvalidTags")
+    if len(value) > TAG_LIMIT:
+        raise DomainError("InvalidTagsCount", count=len(value))
+    reserved = [name for name in value if not name or TAG_NAME_RESERVED.search(name)]
+    if reserved:
+        raise DomainError("InvalidTagNameCharacters", names=",".join(reserved))
+    for name, item in value.items():
+        if len(name) > TAG_NAME_LIMIT:
+            raise DomainError("InvalidTagNameLength", name=name[:32] + "…")
+        if len(item) > TAG_VALUE_LIMIT:
+            raise DomainError("InvalidTagValueLength", name=name)
     return dict(value)
 
 
@@ -146,6 +162,13 @@ def keep_location(record: dict[str, Any], body: dict[str, Any]) -> None:
     if isinstance(given, str) and normalize_location(given) != record["location"]:
         raise DomainError("InvalidResourceLocation", name=record["name"], existing=record["location"],
                           resourceGroup=record["resourceGroup"], requested=given)
+
+
+def _check_name(family: Family, name: str) -> None:
+    """A name the family can never hold is a 400 for a write or a delete (a read of it is simply not found)."""
+    if not family.name_pattern.match(name):
+        raise DomainError("InvalidChildResourceName", type=family.segment, name=name,
+                          pattern=family.name_pattern.pattern)
 
 
 def child_id(family: Family, record: dict[str, Any]) -> str:
@@ -220,9 +243,7 @@ class Children:
         if not isinstance(body, dict):
             raise DomainError("InvalidRequestContent", detail="the body must be a JSON object")
         parent = self._registry(subscription_id, resource_group, registry)
-        if not family.name_pattern.match(name):
-            raise DomainError("InvalidChildResourceName", type=family.segment, name=name,
-                              pattern=family.name_pattern.pattern)
+        _check_name(family, name)
         now = datetime.now(UTC)
         with self.store.transaction():
             existing = self.store.get(family.kind, self._key(parent, name))
@@ -264,6 +285,7 @@ class Children:
     def delete(self, family: Family, subscription_id: str, resource_group: str, registry: str, name: str) -> bool:
         """False when there was nothing to delete."""
         parent = self._registry(subscription_id, resource_group, registry)
+        _check_name(family, name)
         record = self.find(family, parent, name)
         if record is None:
             return False

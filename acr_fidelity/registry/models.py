@@ -374,6 +374,8 @@ class Backend:
     def delete_registry(self, subscription_id: str, resource_group: str, name: str) -> dict[str, Any] | None | bool:
         """False when there was nothing to delete (ARM answers 204), True when it is gone, or the operation to
         follow while the data plane still removes the registry's images."""
+        if not NAME_RE.match(name):
+            raise DomainError("InvalidRegistryName", name=name)
         record = self.find_registry(name)
         if (
             record is None

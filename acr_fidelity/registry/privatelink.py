@@ -6,24 +6,38 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from acr_fidelity.registry.children import Family, Rules, body_properties
+from acr_fidelity.registry.children import Family, Rules, body_properties, enum_value
 from acr_fidelity.registry.errors import DomainError
 
 CONNECTION_STATUSES = ("Approved", "Pending", "Rejected", "Disconnected")
 
 
+ACTIONS_REQUIRED = ("None", "Recreate")
+
+
 def _state(value: Any, current: dict[str, Any] | None) -> dict[str, Any]:
     if value is None:
         return current or {"status": "Approved", "description": "Auto-Approved", "actionsRequired": "None"}
-    status = value.get("status") if isinstance(value, dict) else None
-    if status not in CONNECTION_STATUSES:
-        raise DomainError("InvalidEnumValue", field="privateLinkServiceConnectionState.status", value=status,
-                          allowed=CONNECTION_STATUSES)
-    description = value.get("description", "")
+    if not isinstance(value, dict):
+        raise DomainError("InvalidRequestContent", detail="'privateLinkServiceConnectionState' must be an object")
+    status = enum_value("privateLinkServiceConnectionState.status", value.get("status"), CONNECTION_STATUSES)
+    description = value.get("description") or ""
     if not isinstance(description, str):
         raise DomainError("InvalidRequestContent", detail="'privateLinkServiceConnectionState.description' must "
                                                           "be a string")
-    return {"status": status, "description": description, "actionsRequired": value.get("actionsRequired", "None")}
+    actions = value.get("actionsRequired")
+    actions = "None" if actions is None else enum_value(
+        "privateLinkServiceConnectionState.actionsRequired", actions, ACTIONS_REQUIRED)
+    return {"status": status, "description": description, "actionsRequired": actions}
+
+
+def _endpoint_id(props: dict[str, Any]) -> str | None:
+    endpoint = props.get("privateEndpoint")
+    if endpoint is None:
+        return None
+    if not isinstance(endpoint, dict) or not isinstance(endpoint.get("id") or "", str):
+        raise DomainError("InvalidRequestContent", detail="'privateEndpoint' must be an object with a string id")
+    return endpoint.get("id") or None
 
 
 class ConnectionRules(Rules):
@@ -32,7 +46,7 @@ class ConnectionRules(Rules):
         if registry["sku"] != "Premium":
             raise DomainError("PrivateLinkNotSupported", sku=registry["sku"])
         props = body_properties(body)
-        endpoint = (props.get("privateEndpoint") or {}).get("id") or (
+        endpoint = _endpoint_id(props) or (
             f"/subscriptions/{registry['subscriptionId']}/resourceGroups/{registry['resourceGroup']}/providers/"
             f"Microsoft.Network/privateEndpoints/{name}")
         return {"properties": {"privateEndpoint": {"id": endpoint},
@@ -47,7 +61,8 @@ class ConnectionRules(Rules):
 
 PRIVATE_ENDPOINT_CONNECTIONS = Family(
     "privateEndpointConnections", "Microsoft.ContainerRegistry/registries/privateEndpointConnections",
-    re.compile(r"^[a-zA-Z0-9._-]{1,80}$"), ConnectionRules(), delete_accepted=True)
+    re.compile(r"^[a-zA-Z0-9._-]{1,80}$"), ConnectionRules(), delete_accepted=True,
+    patchable=False)
 
 
 def link_resources(registry_id: str, registry_name: str, locations: list[str]) -> list[dict[str, Any]]:
