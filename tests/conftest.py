@@ -6,6 +6,9 @@ import atexit
 import json
 import os
 import shutil
+import socket
+import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -53,6 +56,33 @@ def trust_bundle_for(server: RunningServer) -> Path:
     """System CAs plus the emulator's certificate: what REQUESTS_CA_BUNDLE must name for real clients."""
     assert server.emulator.certificate is not None
     return trust_bundle(server.emulator.certificate, KEYS_DIR / "bundle.pem")
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def spawn_serve(workdir: Path, *args: str, port: int | None = None) -> tuple[subprocess.Popen, str]:
+    """`acr-fidelity serve` as a user starts it (mocked data plane, keys in `workdir`), answering health."""
+    port = port or free_port()
+    config = workdir / "config.yaml"
+    config.write_text("floci-az:\n  services:\n    acr: {mocked: true}\n")
+    command = [sys.executable, "-m", "acr_fidelity", "serve", "--config", str(config), "--port", str(port), *args]
+    process = subprocess.Popen(command, env={**os.environ, "ACR_FIDELITY_CONFIG_DIR": str(workdir)},
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while True:
+        assert process.poll() is None, "acr-fidelity serve exited"
+        try:
+            if requests.get(url + "/_emulator/health", timeout=1).ok:
+                return process, url
+        except requests.RequestException:
+            pass
+        assert time.monotonic() < deadline, "acr-fidelity serve did not start"
+        time.sleep(0.1)
 
 
 class Arm:

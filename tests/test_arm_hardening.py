@@ -2,18 +2,14 @@
 
 from __future__ import annotations
 
-import os
 import socket
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import jwt
 import pytest
 import requests
 
-from tests.conftest import SUBSCRIPTION, Arm, reg_path, start
+from tests.conftest import SUBSCRIPTION, Arm, reg_path, spawn_serve, start
 
 
 @pytest.mark.parametrize(("method", "suffix", "body"), [
@@ -155,6 +151,49 @@ def test_tags_are_held_to_arms_limits(arm: Arm, tags: dict, code: str) -> None:
     assert arm.registry("tagreg01", tags={"n" * 512: "v" * 256, "ok": ""}).status_code == 201
 
 
+CREDENTIALS = {"loginServer": "docker.io", "authCredentials": [{
+    "name": "Credential1", "usernameSecretIdentifier": "https://v.vault.azure.net/secrets/u",
+    "passwordSecretIdentifier": "https://v.vault.azure.net/secrets/p"}]}
+
+
+@pytest.mark.parametrize(("suffix", "body", "code"), [
+    ("/privateEndpointConnections/pec1", {"properties": {"privateLinkServiceConnectionState": {
+        "status": "Approved", "actionsRequired": {}}}}, "InvalidEnumValue"),
+    ("/privateEndpointConnections/pec1", {"properties": {"privateEndpoint": "pe1"}}, "InvalidRequestContent"),
+    ("/credentialSets/credset1", {"identity": {"type": "None", "userAssignedIdentities": {"a": ""}},
+                              "properties": CREDENTIALS}, "InvalidRequestContent"),
+])
+def test_ill_typed_child_fields_are_refused_and_nothing_is_stored(arm: Arm, suffix: str, body: dict,
+                                                                  code: str) -> None:
+    """Found by the fuzzer: these were stored and later rendered against the response schema."""
+    arm.group()
+    arm.registry("kidsreg01")
+    answer = arm.call("PUT", reg_path("rg1", "kidsreg01") + suffix, json=body)
+    assert answer.status_code == 400 and answer.json()["error"]["code"] == code, answer.text
+    assert arm.call("GET", reg_path("rg1", "kidsreg01") + suffix).status_code == 404
+
+
+def test_an_import_names_its_targets_with_strings(arm: Arm) -> None:
+    arm.group()
+    arm.registry("importreg01")
+    answer = arm.call("POST", reg_path("rg1", "importreg01") + "/importImage", json={
+        "source": {"registryUri": "docker.io", "sourceImage": "library/hello-world:latest"},
+        "untaggedTargetRepositories": [[-6163]]})
+    assert answer.status_code == 400 and answer.json()["error"]["code"] == "InvalidRequestContent"
+
+
+def test_a_password_expiry_in_year_19_is_still_a_date_time(arm: Arm) -> None:
+    """Found by the fuzzer: year 19 was written "19-01-01T…", which breaks the response schema's date-time."""
+    arm.group()
+    arm.registry("tokreg01")
+    answer = arm.call("PUT", reg_path("rg1", "tokreg01") + "/tokens/token1", json={"properties": {
+        "scopeMapId": f"/subscriptions/{SUBSCRIPTION}" + reg_path("rg1", "tokreg01") + "/scopeMaps/_repositories_pull",
+        "credentials": {"passwords": [{"name": "password1", "expiry": "0019-01-01T00:01:00Z"}]}}})
+    assert answer.status_code in (200, 201), answer.text
+    listed = arm.call("GET", reg_path("rg1", "tokreg01") + "/tokens").json()["value"][0]
+    assert listed["properties"]["credentials"]["passwords"][0]["expiry"].startswith("0019-01-01T00:01:00")
+
+
 def test_a_subscription_id_that_is_not_a_guid_is_an_arm_400(arm: Arm) -> None:
     """Finding 7: a malformed subscription listed an empty page."""
     answer = arm.session.get(arm.url + "/subscriptions/not-a-guid/providers/Microsoft.ContainerRegistry/registries",
@@ -205,34 +244,14 @@ def _non_loopback_address() -> str | None:
     return None if address.startswith("127.") else address
 
 
-def _wait_for_health(url: str, process: subprocess.Popen) -> None:
-    deadline = time.monotonic() + 60
-    while True:
-        assert process.poll() is None, "acr-fidelity serve exited"
-        try:
-            if requests.get(url + "/_emulator/health", timeout=1).ok:
-                return
-        except requests.RequestException:
-            pass
-        assert time.monotonic() < deadline, "acr-fidelity serve did not start"
-        time.sleep(0.2)
-
-
 def test_serve_listens_on_loopback_by_default(tmp_path: Path) -> None:
     """Finding 11: `acr-fidelity serve` bound every interface while authentication was off."""
     address = _non_loopback_address()
     if address is None:
         pytest.skip("this machine has no address but loopback")
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    config = tmp_path / "config.yaml"
-    config.write_text("floci-az:\n  services:\n    acr: {mocked: true}\n")
-    process = subprocess.Popen([sys.executable, "-m", "acr_fidelity", "serve", "--config", str(config),
-                                "--port", str(port)], env={**os.environ, "ACR_FIDELITY_CONFIG_DIR": str(tmp_path)},
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    process, url = spawn_serve(tmp_path)
+    port = int(url.rsplit(":", 1)[1])
     try:
-        _wait_for_health(f"http://127.0.0.1:{port}", process)
         with pytest.raises(ConnectionRefusedError):
             socket.create_connection((address, port), timeout=5).close()
     finally:

@@ -53,6 +53,10 @@ def _identity(value: Any, tenant_id: str) -> dict[str, Any] | None:
     if value is None:
         return None
     kind = value.get("type") if isinstance(value, dict) else None
+    assigned = value.get("userAssignedIdentities") if isinstance(value, dict) else None
+    if assigned is not None and not (
+            isinstance(assigned, dict) and all(isinstance(v, dict) for v in assigned.values())):
+        raise DomainError("InvalidRequestContent", detail="'identity.userAssignedIdentities' maps ids to objects")
     if kind not in ("SystemAssigned", "None"):
         raise DomainError("InvalidEnumValue", field="identity.type", value=kind, allowed=("SystemAssigned", "None"))
     return None if kind == "None" else {"principalId": str(uuid.uuid4()), "tenantId": tenant_id,

@@ -144,6 +144,19 @@ def enum_value(field: str, value: Any, allowed: tuple[str, ...]) -> str:
     return match
 
 
+def optional(doc: dict[str, Any], key: str, kind: type, default: Any, where: str = "") -> Any:
+    """An optional field: its default when absent or null (as Json.NET reads null), else a value of `kind`."""
+    value = doc.get(key)
+    if value is None:
+        return default
+    if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+        raise DomainError("InvalidRequestContent", detail=f"'{where}{key}' must be a {_KIND_NAMES[kind]}")
+    return value
+
+
+_KIND_NAMES = {str: "string", list: "list", dict: "object", int: "whole number", bool: "boolean"}
+
+
 def body_properties(body: dict[str, Any]) -> dict[str, Any]:
     """A body's `properties` object (empty when absent)."""
     props = body.get("properties")

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from acr_fidelity.registry.children import Family, Rules, body_properties, enum_value
+from acr_fidelity.registry.children import Family, Rules, body_properties, enum_value, optional
 from acr_fidelity.registry.errors import DomainError
 
 CONNECTION_STATUSES = ("Approved", "Pending", "Rejected", "Disconnected")
@@ -21,10 +21,7 @@ def _state(value: Any, current: dict[str, Any] | None) -> dict[str, Any]:
     if not isinstance(value, dict):
         raise DomainError("InvalidRequestContent", detail="'privateLinkServiceConnectionState' must be an object")
     status = enum_value("privateLinkServiceConnectionState.status", value.get("status"), CONNECTION_STATUSES)
-    description = value.get("description") or ""
-    if not isinstance(description, str):
-        raise DomainError("InvalidRequestContent", detail="'privateLinkServiceConnectionState.description' must "
-                                                          "be a string")
+    description = optional(value, "description", str, "", "privateLinkServiceConnectionState.")
     actions = value.get("actionsRequired")
     actions = "None" if actions is None else enum_value(
         "privateLinkServiceConnectionState.actionsRequired", actions, ACTIONS_REQUIRED)
@@ -35,9 +32,9 @@ def _endpoint_id(props: dict[str, Any]) -> str | None:
     endpoint = props.get("privateEndpoint")
     if endpoint is None:
         return None
-    if not isinstance(endpoint, dict) or not isinstance(endpoint.get("id") or "", str):
+    if not isinstance(endpoint, dict):
         raise DomainError("InvalidRequestContent", detail="'privateEndpoint' must be an object with a string id")
-    return endpoint.get("id") or None
+    return optional(endpoint, "id", str, "", "privateEndpoint.") or None
 
 
 class ConnectionRules(Rules):
@@ -55,6 +52,7 @@ class ConnectionRules(Rules):
 
     def update(self, backend: Any, record: dict[str, Any], body: dict[str, Any]) -> None:
         props = body_properties(body)
+        _endpoint_id(props)  # checked, though the endpoint of a connection never changes
         record["properties"]["privateLinkServiceConnectionState"] = _state(
             props.get("privateLinkServiceConnectionState"), record["properties"]["privateLinkServiceConnectionState"])
 

@@ -39,7 +39,9 @@ def expiry_of(value: Any) -> str | None:
     if value is None:
         return None
     try:
-        moment = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+        if not isinstance(value, str):
+            raise ValueError(value)
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
         raise DomainError("InvalidRequestContent", detail=f"expiry {value!r} is not an ISO-8601 date-time") from None
     return _stamp(moment if moment.tzinfo else moment.replace(tzinfo=UTC))
@@ -90,7 +92,9 @@ def _apply(record: dict[str, Any], props: dict[str, Any]) -> None:
     if not isinstance(credentials, dict) or not isinstance(credentials.get("passwords", []), list):
         raise DomainError("InvalidRequestContent", detail="'properties.credentials.passwords' must be a list")
     for asked in credentials.get("passwords", []):
-        name = asked.get("name") if isinstance(asked, dict) else asked
+        if not isinstance(asked, dict):
+            raise DomainError("InvalidRequestContent", detail="'properties.credentials.passwords' holds objects")
+        name = asked.get("name")
         if name not in PASSWORD_NAMES:
             raise DomainError("InvalidEnumValue", field="credentials.passwords.name", value=name,
                               allowed=PASSWORD_NAMES)
