@@ -12,6 +12,7 @@ import json
 import os
 import random
 import shutil
+import socket
 import subprocess
 import tarfile
 import time
@@ -76,6 +77,22 @@ def docker_engine() -> Iterator[None]:
     sh("docker", "logout", f"localhost:{BASE_PORT}", check=False)
     sh("docker", "rm", "-f", CONTAINER, check=False)
     sh("docker", "volume", "rm", "-f", VOLUME, check=False)
+
+
+HOST_DOMAIN = "acr.localhost"
+HOST_NAMES = ("hostreg01", "hostreg02")
+
+
+def require_host_names() -> None:
+    """Host-style login servers need their names to resolve here: skip when they do not, except in CI."""
+    for name in HOST_NAMES:
+        try:
+            socket.gethostbyname(f"{name}.{HOST_DOMAIN}")
+        except OSError:
+            hint = f"add '127.0.0.1 {' '.join(f'{n}.{HOST_DOMAIN}' for n in HOST_NAMES)}' to /etc/hosts"
+            if os.environ.get("CI"):
+                pytest.fail(f"{name}.{HOST_DOMAIN} does not resolve: .ci/run must {hint}")
+            pytest.skip(f"{name}.{HOST_DOMAIN} does not resolve ({hint})")
 
 
 class Emu:

@@ -292,6 +292,27 @@ def test_bad_credentials_and_names_get_the_registry_envelope(emu: Emu) -> None:
                         timeout=10).status_code == 404  # nothing half-written
 
 
+def test_what_the_data_plane_fuzzer_found_gets_the_registry_envelope(emu: Emu) -> None:
+    """Found by `tox -e fuzz`: Tornado's own HTML 405, a 503 for a form without its boundary, `n` that is no
+    number read as none, and upload routes relaying methods the registry does not serve."""
+    emu.create("fuzzfound01")
+    auth = basic(*emu.credentials("fuzzfound01"))
+    base = f"http://{host(emu)}/fuzzfound01"
+    answer = requests.request("TRACE", f"{base}/acr/v1/_catalog", headers=auth, timeout=10)
+    assert answer.status_code == 405 and error_code(answer) == "UNSUPPORTED"
+    assert answer.headers["Allow"] == "GET"
+    answer = requests.post(f"{base}/oauth2/token", data="grant_type=password",
+                           headers={"Content-Type": "multipart/form-data"}, timeout=10)
+    assert answer.status_code == 400 and error_code(answer) == "INVALID_REQUEST"
+    for query in ("n=", "n=x", "n=-1", "n=1&n=2"):
+        answer = requests.get(f"{base}/acr/v1/_catalog?{query}", headers=auth, timeout=10)
+        assert answer.status_code == 400 and error_code(answer) == "PAGINATION_NUMBER_INVALID", query
+    for method, path in (("PUT", "/v2/app/blobs/uploads/"), ("POST", "/v2/app/blobs/uploads/some-upload")):
+        answer = requests.request(method, base + path, headers=auth, timeout=10)
+        assert answer.status_code == 405 and error_code(answer) == "UNSUPPORTED", (method, path)
+        assert "Allow" in answer.headers
+
+
 def test_skopeo_and_oras_with_token_auth(emu: Emu, tmp_path: Path) -> None:
     require("skopeo", "apt-get install skopeo")
     login = emu.create("tokenclients01")["loginServer"]

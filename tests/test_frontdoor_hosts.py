@@ -7,30 +7,20 @@ Skipped when no Docker engine answers or the names do not resolve, except in CI.
 
 from __future__ import annotations
 
-import os
-import socket
 from collections.abc import Iterator
 
 import pytest
 import requests
 
-from tests.docker_support import Emu, make_image, pulled_digest, push, sh
+from tests.docker_support import HOST_DOMAIN, HOST_NAMES, Emu, make_image, pulled_digest, push, require_host_names, sh
 
 pytestmark = pytest.mark.usefixtures("docker_engine")
-DOMAIN = "acr.localhost"
-NAMES = ("hostreg01", "hostreg02")
+DOMAIN, NAMES = HOST_DOMAIN, HOST_NAMES
 
 
 @pytest.fixture(scope="module")
 def emu(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Emu]:
-    for name in NAMES:
-        try:
-            socket.gethostbyname(f"{name}.{DOMAIN}")
-        except OSError:
-            hint = f"add '127.0.0.1 {' '.join(f'{n}.{DOMAIN}' for n in NAMES)}' to /etc/hosts"
-            if os.environ.get("CI"):
-                pytest.fail(f"{name}.{DOMAIN} does not resolve: .ci/run must {hint}")
-            pytest.skip(f"{name}.{DOMAIN} does not resolve ({hint})")
+    require_host_names()
     emulator = Emu(tmp_path_factory.mktemp("hosts"), acr_auth="enforced", acr_login_style="host",
                    acr_login_host=DOMAIN)
     yield emulator

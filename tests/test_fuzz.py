@@ -1,12 +1,15 @@
-"""Schemathesis against the official 2025-04-01 swagger, over every operation the emulator serves (`tox -e fuzz`).
+"""Schemathesis against the official swaggers, over every operation the emulator serves (`tox -e fuzz`): the
+management plane (2025-04-01) on a mocked emulator, the data plane (2021-07-01) through the front door of a real
+registry.
 
 One fixed seed and a bounded number of cases per operation: no 5xx, no answer that breaks the swagger's response
-schemas, every error in ARM's envelope, invalid input refused. tests/fuzz/ holds the configuration, the project's
-own checks and the short list of the published swagger's faults.
+schemas, every error in its envelope, invalid input refused. tests/fuzz/ holds the configurations, the project's
+own checks and the short lists of the published swaggers' faults.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
@@ -14,23 +17,44 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
+import requests
 
 from acr_fidelity.server import RunningServer
 from tests.conftest import Arm, shared_path, start
-from tests.fuzz.spec import load
+from tests.docker_support import HOST_DOMAIN, Emu, require_host_names
+from tests.fuzz.spec import load, load_data_plane
 
 ROOT = Path(__file__).resolve().parents[1]
-CONFIG = ROOT / "tests" / "fuzz" / "schemathesis.toml"
+FUZZ = ROOT / "tests" / "fuzz"
 SEED = 20261202
-# Cases per operation and phase; 52 operations make this several thousand cases in a few minutes on 2 cores.
+# Cases per operation and phase: 52 management operations make several thousand cases in about two minutes on
+# 2 cores, 26 data-plane operations about as many in one more.
 EXAMPLES = int(os.environ.get("ACR_FIDELITY_FUZZ_EXAMPLES", "60"))
 
 
+def _fuzz(spec: dict[str, Any], config: str, url: str, workdir: Path, *extra: str,
+          env: dict[str, str] | None = None) -> int:
+    """Run `st run`; the number of cases generated. Fails with Schemathesis's report when it found anything."""
+    path = workdir / "spec.json"
+    path.write_text(json.dumps(spec))
+    st = Path(sys.executable).with_name("st")
+    command = [str(st), "--config-file", str(FUZZ / config), "run", str(path), "--url", url, "--seed", str(SEED),
+               "--max-examples", str(EXAMPLES), "--workers", "2", "--no-color", *extra]
+    run = subprocess.run(command, cwd=workdir, capture_output=True, text=True, timeout=900,
+                         env={**os.environ, "PYTHONPATH": str(ROOT), "COLUMNS": "120", **(env or {})})
+    print(run.stdout[-2500:])  # the summary: phases, cases generated, failures by code
+    assert run.returncode == 0, run.stdout[-20000:] + run.stderr[-3000:]
+    generated = re.search(r"(\d+) generated", run.stdout)
+    assert generated, run.stdout[-2000:]
+    return int(generated.group(1))
+
+
 @pytest.fixture
-def fuzz_target() -> Iterator[RunningServer]:
-    """A fresh emulator holding what the configuration names: group rg1, registries fuzzkids and fuzzreg."""
+def arm_target() -> Iterator[RunningServer]:
+    """A fresh emulator holding what management.toml names: group rg1, registries fuzzkids and fuzzreg."""
     with start() as server:
         arm = Arm(server.url)
         assert arm.group().status_code in (200, 201)
@@ -39,16 +63,49 @@ def fuzz_target() -> Iterator[RunningServer]:
         yield server
 
 
-def test_the_official_swagger_finds_no_fault(fuzz_target: RunningServer, tmp_path: Path) -> None:
-    spec = tmp_path / "containerregistry.json"
-    spec.write_text(json.dumps(load(shared_path("specs", "2025-04-01", "containerregistry.json"))))
-    st = Path(sys.executable).with_name("st")
-    command = [str(st), "--config-file", str(CONFIG), "run", str(spec), "--url", fuzz_target.url,
-               "--seed", str(SEED), "--max-examples", str(EXAMPLES), "--workers", "2", "--no-color",
-               "--report", "junit", "--report-dir", str(tmp_path / "report")]
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "COLUMNS": "120"}
-    run = subprocess.run(command, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=900)
-    print(run.stdout[-3000:])  # the summary: cases generated, failures by code
-    assert run.returncode == 0, run.stdout[-20000:] + run.stderr[-3000:]
-    generated = re.search(r"(\d+) generated", run.stdout)
-    assert generated and int(generated.group(1)) >= 1000, "the fuzzer ran fewer cases than its budget promises"
+def test_the_management_swagger_finds_no_fault(arm_target: RunningServer, tmp_path: Path) -> None:
+    spec = load(shared_path("specs", "2025-04-01", "containerregistry.json"))
+    assert _fuzz(spec, "management.toml", arm_target.url, tmp_path) >= 1000
+
+
+def _push_fixed_image(base: str, host: str, auth: tuple[str, str]) -> str:
+    """`app:v1`, the same bytes every run, through the front door; its manifest's digest."""
+    def blob(data: bytes) -> dict[str, Any]:
+        digest = "sha256:" + hashlib.sha256(data).hexdigest()
+        started = requests.post(f"{base}/v2/app/blobs/uploads/", headers={"Host": host}, auth=auth, timeout=30)
+        assert started.status_code == 202, started.text
+        location = started.headers["Location"]
+        done = requests.put(location if location.startswith("http") else base + location, params={"digest": digest},
+                            data=data, headers={"Host": host, "Content-Type": "application/octet-stream"},
+                            auth=auth, timeout=30)
+        assert done.status_code == 201, done.text
+        return {"digest": digest, "size": len(data)}
+
+    config = blob(b'{"architecture":"amd64","os":"linux","rootfs":{"type":"layers","diff_ids":[]}}')
+    layer = blob(b"a layer for the fuzzer")
+    manifest = json.dumps({
+        "schemaVersion": 2, "mediaType": "application/vnd.oci.image.manifest.v1+json",
+        "config": {"mediaType": "application/vnd.oci.image.config.v1+json", **config},
+        "layers": [{"mediaType": "application/vnd.oci.image.layer.v1.tar", **layer}]}).encode()
+    put = requests.put(f"{base}/v2/app/manifests/v1", data=manifest, auth=auth, timeout=30, headers={
+        "Host": host, "Content-Type": "application/vnd.oci.image.manifest.v1+json"})
+    assert put.status_code == 201, put.text
+    return "sha256:" + hashlib.sha256(manifest).hexdigest()
+
+
+@pytest.mark.usefixtures("docker_engine")
+def test_the_data_plane_swagger_finds_no_fault(tmp_path: Path) -> None:
+    require_host_names()
+    spec = load_data_plane(shared_path("specs", "data-plane", "2021-07-01", "containerregistry.json"))
+    emu = Emu(tmp_path / "state", acr_auth="enforced", acr_login_style="host", acr_login_host=HOST_DOMAIN)
+    try:
+        login_server = emu.create("hostreg01")["loginServer"]
+        user, password = emu.credentials("hostreg01")
+        base = f"http://{login_server}"
+        digest = _push_fixed_image(base, login_server, (user, password))
+        generated = _fuzz(spec, "dataplane.toml", base, tmp_path, "--auth", f"{user}:{password}",
+                          env={"FUZZ_DIGEST": digest, "FUZZ_LOGIN_SERVER": login_server})
+        assert generated >= 1000
+    finally:
+        emu.delete("hostreg01")
+        emu.server.stop()

@@ -11,7 +11,7 @@ from typing import Any
 from urllib.parse import unquote
 
 import tornado.web
-from tornado.httputil import parse_body_arguments
+from tornado.httputil import HTTPInputError, parse_body_arguments
 from tornado.iostream import StreamClosedError
 
 from acr_fidelity.emulator import Emulator
@@ -19,7 +19,7 @@ from acr_fidelity.frontdoor import acr_v1, oauth, v2
 from acr_fidelity.frontdoor.artifacts import Describer
 from acr_fidelity.frontdoor.auth import Gate
 from acr_fidelity.frontdoor.errors import RegistryError
-from acr_fidelity.frontdoor.routes import Call, match
+from acr_fidelity.frontdoor.routes import Call, allowed_methods, match
 from acr_fidelity.frontdoor.upstream import Upstream, Window
 from acr_fidelity.registry.access import DataPlaneError, registry_of_service
 
@@ -112,6 +112,16 @@ class FrontDoor(tornado.web.RequestHandler):
 
     get = head = post = delete = patch = put = options = _handle  # type: ignore[assignment]
 
+    def write_error(self, status_code: int, **kwargs: Any) -> None:
+        """Tornado's own refusals in the registry's envelope too: a method served nowhere (TRACE, made-up verbs)
+        is 405 UNSUPPORTED with the path's `Allow`, a request Tornado cannot take at all a 400."""
+        if status_code == 405:
+            methods = allowed_methods(unquote(self.request.path)) or self.SUPPORTED_METHODS
+            self.fail(RegistryError("UNSUPPORTED", f"{self.request.method} is not supported",
+                                    headers={"Allow": ", ".join(methods)}))
+        else:
+            self.fail(RegistryError("INVALID_REQUEST", self._reason))
+
     def _unexpected(self) -> RegistryError:
         """An unexpected failure (in an except block): logged with its traceback, answered as unavailable."""
         log.exception("front door: %s %s", self.request.method, self.request.uri)
@@ -128,8 +138,11 @@ class FrontDoor(tornado.web.RequestHandler):
 
     def form(self) -> dict[str, list[str]]:
         arguments: dict[str, list[bytes]] = {}
-        parse_body_arguments(self.request.headers.get("Content-Type", "application/x-www-form-urlencoded"),
-                             self.body(), arguments, {}, self.request.headers)
+        try:
+            parse_body_arguments(self.request.headers.get("Content-Type", "application/x-www-form-urlencoded"),
+                                 self.body(), arguments, {}, self.request.headers)
+        except HTTPInputError as exc:  # a multipart type without its boundary, say
+            raise RegistryError("INVALID_REQUEST", f"the form cannot be read: {exc}") from None
         return {k: [v.decode(errors="replace") for v in vs] for k, vs in arguments.items()}
 
     def json_body(self) -> Any:

@@ -64,10 +64,12 @@ ROUTES: tuple[Route, ...] = (
     Route("Authentication_GetAcrAccessTokenFromLogin", ("GET", "POST"), _r(r"/oauth2/token/?"), "oauth.token",
           others=(("POST", "Authentication_ExchangeAcrRefreshTokenForAcrAccessToken"),)),
     Route("Registry_GetCatalog", ("GET",), _r(r"/v2/_catalog"), "v2.catalog"),
-    Route("ContainerRegistryBlob_StartUpload", ("GET", "POST", "PATCH", "PUT", "DELETE"),
-          _r(rf"/v2/{_REPO}/blobs/uploads/(?P<session>[^/]*)"), "v2.relay", streams=True,
-          others=(("GET", "ContainerRegistryBlob_GetUploadStatus"), ("PATCH", "ContainerRegistryBlob_UploadChunk"),
-                  ("PUT", "ContainerRegistryBlob_CompleteUpload"), ("DELETE", "ContainerRegistryBlob_CancelUpload"))),
+    Route("ContainerRegistryBlob_StartUpload", ("POST",), _r(rf"/v2/{_REPO}/blobs/uploads/"), "v2.relay",
+          streams=True),
+    Route("ContainerRegistryBlob_GetUploadStatus", ("GET", "PATCH", "PUT", "DELETE"),
+          _r(rf"/v2/{_REPO}/blobs/uploads/(?P<session>[^/]+)"), "v2.relay", streams=True,
+          others=(("PATCH", "ContainerRegistryBlob_UploadChunk"), ("PUT", "ContainerRegistryBlob_CompleteUpload"),
+                  ("DELETE", "ContainerRegistryBlob_CancelUpload"))),
     Route("ContainerRegistryBlob_GetBlob", ("GET", "HEAD", "DELETE"), _r(rf"/v2/{_REPO}/blobs/(?P<digest>[^/]+)"),
           "v2.relay", streams=True,
           others=(("HEAD", "ContainerRegistryBlob_CheckBlobExists"), ("DELETE", "ContainerRegistryBlob_DeleteBlob"))),
@@ -91,6 +93,7 @@ ROUTES: tuple[Route, ...] = (
 )
 
 CATALOG_ROUTES = ("Registry_GetCatalog", "ContainerRegistry_GetRepositories")
+UPLOAD_ROUTES = ("ContainerRegistryBlob_StartUpload", "ContainerRegistryBlob_GetUploadStatus")
 _PREFIXED = re.compile(r"^/(?P<name>[A-Za-z0-9]{5,50})(?P<rest>/(?:v2|oauth2|acr/v1)(?:/.*)?)$")
 
 
@@ -106,13 +109,25 @@ def match(method: str, path: str, host_registry: str | None, query: dict[str, li
         if params is None:
             continue
         if method not in route.methods:
-            raise RegistryError("UNSUPPORTED", f"{method} is not supported on {path}")
+            raise RegistryError("UNSUPPORTED", f"{method} is not supported on {path}",
+                                headers={"Allow": ", ".join(route.methods)})
         call = Call(route, params.groupdict(), context, prefix, path, registry=context, query=query)
         if "repo" in call.params:
             _name(call, call.params["repo"])
         return call
     raise RegistryError("NAME_UNKNOWN", f"no such endpoint: {path}") if path.startswith(
         ("/v2/", "/acr/")) else RegistryError("UNSUPPORTED", f"no such endpoint: {path}")
+
+
+def allowed_methods(path: str) -> tuple[str, ...]:
+    """The methods the route at `path` serves (with or without a registry prefix); () for no route."""
+    path = re.sub(r"/{2,}", "/", path)
+    found = _PREFIXED.match(path)
+    for candidate in (path, found["rest"] if found else None):
+        for route in ROUTES:
+            if candidate and route.pattern.match(candidate):
+                return route.methods
+    return ()
 
 
 def _name(call: Call, name: str) -> None:

@@ -18,7 +18,7 @@ from tornado.iostream import StreamClosedError
 from acr_fidelity.dataplane.images import ACCEPT
 from acr_fidelity.frontdoor.artifacts import Listing
 from acr_fidelity.frontdoor.errors import RegistryError
-from acr_fidelity.frontdoor.routes import Call
+from acr_fidelity.frontdoor.routes import UPLOAD_ROUTES, Call
 from acr_fidelity.frontdoor.upstream import HOP_BY_HOP, Address, Upstream, Window, fetch
 from acr_fidelity.registry.access import ANONYMOUS, Principal
 from acr_fidelity.registry.errors import DomainError
@@ -34,7 +34,7 @@ BACKEND_WAIT = 15.0  # the container is started with this maximum, so one reques
 
 
 def action_for(call: Call, method: str) -> str:
-    if call.route.name == "ContainerRegistryBlob_StartUpload":
+    if call.route.name in UPLOAD_ROUTES:  # every step of an upload, reads of its status too, is a push
         return "push"
     return _ACTIONS.get(method, "push")
 
@@ -153,7 +153,7 @@ async def begin(door: Any, call: Call) -> None:
     assert tail is not None
     path = f"/v2/{call.backend_repository}{call.path[tail.end('repo'):]}"
     query = _backend_query(call)
-    if call.route.name == "ContainerRegistryBlob_StartUpload" and method in ("PATCH", "PUT"):
+    if call.route.name == "ContainerRegistryBlob_GetUploadStatus" and method in ("PATCH", "PUT"):
         await check_chunk_order(door, call, path + (f"?{query}" if query else ""))
     backend = await backend_of(door)
     door.upstream = await Upstream.open(backend, door.request.method, path + (f"?{query}" if query else ""),
@@ -288,12 +288,10 @@ def page(call: Call, items: list[T], path: str, name: Callable[[T], str] = str,
     """`n` and `last` paging with a Link header to the next page, as distribution pages its catalog: `last` is the
     name the previous page ended with (in name order, anything after it; in another order, what follows it)."""
     last = call.query.get("last", [""])[0]
-    try:
-        n = int(call.query.get("n", ["0"])[0] or 0)
-    except ValueError:
-        raise RegistryError("PAGINATION_NUMBER_INVALID", detail={"n": call.query.get("n")}) from None
-    if n < 0:
-        raise RegistryError("PAGINATION_NUMBER_INVALID", detail={"n": n})
+    given = call.query.get("n", [])
+    if len(given) > 1 or not all(value.isdigit() for value in given):
+        raise RegistryError("PAGINATION_NUMBER_INVALID", detail={"n": call.query.get("n")})
+    n = int(given[0]) if given else 0
     if last and ordered_by_name:
         items = [item for item in items if name(item) > last]
     elif last:

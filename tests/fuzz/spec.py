@@ -1,8 +1,9 @@
-"""The official 2025-04-01 swagger, made loadable on its own, with the published file's known faults mended.
+"""The official swaggers (management 2025-04-01, data plane 2021-07-01), made loadable on their own, with the
+published files' known faults mended.
 
-The file in ../shared refers to Azure's common types by a relative path outside that folder; those four
-definitions are restated here from the common-types v5 contract. Every other change is a fault of the published
-file, listed in SPEC_FAULTS so that the list stays short and visible.
+The management file refers to Azure's common types by a relative path outside ../shared; those four definitions are
+restated here from the common-types v5 contract. Every other change is a fault of a published file, listed in
+SPEC_FAULTS and DATA_PLANE_FAULTS so that the lists stay short and visible.
 """
 
 from __future__ import annotations
@@ -72,3 +73,22 @@ def _local_refs(node: Any) -> Any:
             value = "#" + value.split("#", 1)[1]
         out[key] = _local_refs(value)
     return out
+
+
+DATA_PLANE_FAULTS = (
+    # ACR's UNAUTHORIZED and DENIED list the access asked for (`[{"Type", "Name", "Action"}]`), distribution's
+    # errors carry null, a digest or an object: the file types it as an object only.
+    "AcrErrorInfo.detail takes any JSON",
+    # A mount that falls back to an upload (the source blob is not there) answers 202 with no body, in ACR as in
+    # distribution; the file lists only 201, so the 202 falls to `default`, whose schema is an error.
+    "MountBlob gets its 202 (an upload begun instead)",
+)
+
+
+def load_data_plane(path: Path) -> dict[str, Any]:
+    spec = _local_refs(json.loads(path.read_text()))
+    spec.pop("x-ms-parameterized-host", None)  # the base URL is the login server, given to the fuzzer
+    spec["definitions"]["AcrErrorInfo"]["properties"]["detail"] = {"description": "any JSON"}
+    spec["paths"]["/v2/{name}/blobs/uploads/"]["post"]["responses"].setdefault(
+        "202", {"description": "The blob was not mounted: an upload has begun instead."})
+    return spec
