@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import socket
 import subprocess
 import time
 from collections.abc import Iterator
@@ -311,6 +312,38 @@ def test_what_the_data_plane_fuzzer_found_gets_the_registry_envelope(emu: Emu) -
         answer = requests.request(method, base + path, headers=auth, timeout=10)
         assert answer.status_code == 405 and error_code(answer) == "UNSUPPORTED", (method, path)
         assert "Allow" in answer.headers
+
+
+def test_a_stalled_body_is_cut_off_while_moving_ones_are_not(emu: Emu, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue 10, slow clients, on the data-plane port: a body that stops sending (a form, a relayed blob chunk) is
+    closed BODY_IDLE_TIMEOUT after its last byte; one that keeps moving is not, however long it takes."""
+    monkeypatch.setattr("acr_fidelity.frontdoor.dispatcher.BODY_IDLE_TIMEOUT", 1.0)
+    emu.create("slowbody01")
+    auth = basic(*emu.credentials("slowbody01"))
+    started = requests.post(f"http://{host(emu)}/slowbody01/v2/app/blobs/uploads/", headers=auth, timeout=10)
+    assert started.status_code == 202, started.text
+    upload = started.headers["Location"].split(host(emu), 1)[-1]
+    address = host(emu).split(":")
+    stalled = []
+    for head in ("POST /oauth2/token HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n"
+                 "Content-Type: application/x-www-form-urlencoded\r\n\r\ngrant_type=",
+                 f"PATCH {upload} HTTP/1.1\r\nHost: x\r\nAuthorization: {auth['Authorization']}\r\n"
+                 "Content-Type: application/octet-stream\r\nContent-Length: 1000\r\n\r\nabc"):
+        connection = socket.create_connection((address[0], int(address[1])), timeout=15)
+        connection.sendall(head.encode())
+        stalled.append(connection)
+    moving = socket.create_connection((address[0], int(address[1])), timeout=15)
+    moving.sendall(b"POST /oauth2/token HTTP/1.1\r\nHost: x\r\nContent-Length: 40\r\n"
+                   b"Content-Type: application/x-www-form-urlencoded\r\n\r\n")
+    for _ in range(8):  # 2.4 s in all, well past the bound, a byte every 0.3 s
+        moving.sendall(b"a")
+        time.sleep(0.3)
+    moving.sendall(b"=" * 32)
+    with moving:
+        assert moving.recv(100).startswith(b"HTTP/1.1 400 ")  # answered (a form without a grant), not cut off
+    for connection in stalled:
+        with connection:
+            assert connection.recv(65536) == b""  # closed by the server; recv would time out otherwise
 
 
 def test_skopeo_and_oras_with_token_auth(emu: Emu, tmp_path: Path) -> None:

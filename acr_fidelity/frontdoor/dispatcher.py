@@ -12,6 +12,7 @@ from urllib.parse import unquote
 
 import tornado.web
 from tornado.httputil import HTTPInputError, parse_body_arguments
+from tornado.ioloop import IOLoop
 from tornado.iostream import StreamClosedError
 
 from acr_fidelity.emulator import Emulator
@@ -28,6 +29,9 @@ log = logging.getLogger("acr_fidelity.frontdoor")
 # The token and /acr/v1 bodies are small forms and JSON; manifests are relayed, and ACR caps them at 4 MiB.
 MAX_BUFFERED = 4 * 1024 * 1024
 MAX_RELAYED = 1 << 40
+# A request body that sends nothing for this long is cut off, however long it has been moving before: an upload of
+# any size is fine while it moves, a stalled one must not hold the connection (and the registry's) forever.
+BODY_IDLE_TIMEOUT = 60.0
 MODULES = {"v2": v2, "oauth": oauth, "acr_v1": acr_v1}
 
 
@@ -46,6 +50,8 @@ class FrontDoor(tornado.web.RequestHandler):
         self.call: Call | None = None
         self._chunks: list[bytes] = []
         self._size = 0
+        self._idle_watch: object | None = None
+        self._last_chunk = 0.0
 
     def set_default_headers(self) -> None:
         self.clear_header("Content-Type")
@@ -62,6 +68,8 @@ class FrontDoor(tornado.web.RequestHandler):
 
     async def prepare(self) -> None:
         self.request.connection.set_max_body_size(MAX_RELAYED)  # type: ignore[attr-defined]
+        self._last_chunk = IOLoop.current().time()
+        self._idle_watch = IOLoop.current().call_later(BODY_IDLE_TIMEOUT, self._cut_off_if_idle)
         host = self.request.host.rsplit(":", 1)[0] if not self.request.host.startswith("[") else ""
         host_registry = registry_of_service(host, self.emulator.settings.acr_login_host)
         try:
@@ -81,6 +89,7 @@ class FrontDoor(tornado.web.RequestHandler):
                 self.fail(exc)
 
     def data_received(self, chunk: bytes) -> Awaitable[None] | None:
+        self._last_chunk = IOLoop.current().time()
         if self.upstream is not None:
             if self.tee is not None and sum(map(len, self.tee)) < MAX_BUFFERED:
                 self.tee.append(chunk)
@@ -91,6 +100,7 @@ class FrontDoor(tornado.web.RequestHandler):
         return None
 
     async def _handle(self, *_: Any) -> None:
+        self._stop_watching()  # the whole body is in
         if self.refused is not None:
             self.fail(self.refused)
             return
@@ -127,7 +137,24 @@ class FrontDoor(tornado.web.RequestHandler):
         log.exception("front door: %s %s", self.request.method, self.request.uri)
         return RegistryError("UNAVAILABLE", "the request could not be completed; see the emulator's log")
 
+    def _cut_off_if_idle(self) -> None:
+        idle = IOLoop.current().time() - self._last_chunk
+        if idle < BODY_IDLE_TIMEOUT:
+            self._idle_watch = IOLoop.current().call_later(BODY_IDLE_TIMEOUT - idle, self._cut_off_if_idle)
+            return
+        log.info("%s %s: the body sent nothing for %.0f s; closing", self.request.method, self.request.path, idle)
+        self._idle_watch = None
+        self.request.connection.close()  # type: ignore[union-attr]
+        if self.upstream is not None:
+            self.upstream.close()
+
+    def _stop_watching(self) -> None:
+        if self._idle_watch is not None:
+            IOLoop.current().remove_timeout(self._idle_watch)
+            self._idle_watch = None
+
     def on_connection_close(self) -> None:
+        self._stop_watching()
         if self.upstream is not None:
             self.upstream.close()
 
