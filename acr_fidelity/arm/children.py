@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from acr_fidelity.arm.http import ArmRequest, ArmResponse, page
+from acr_fidelity.arm.http import ArmRequest, ArmResponse, listing
 from acr_fidelity.arm.registries import result_url
 from acr_fidelity.registry.children import Family
 from acr_fidelity.registry.render import render_child
@@ -59,7 +59,7 @@ def handlers(family: Family, name_param: str) -> dict[str, Handler]:
         return ArmResponse(202, None, {"Location": result_url(request, operation), "Retry-After": "1"})
 
     def list_all(request: ArmRequest) -> ArmResponse:
-        records = model(request).list(family, *_where(request))
-        return page(request, [_render(request, family, r) for r in records])
+        return listing(request, lambda after, limit: model(request).page(family, *_where(request), after, limit),
+                       lambda record: _render(request, family, record))
 
     return {"create": create, "get": get, "update": update, "delete": delete, "list": list_all}

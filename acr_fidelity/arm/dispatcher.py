@@ -4,6 +4,7 @@ including unknown paths, wrong verbs and unexpected failures, leaves through the
 
 from __future__ import annotations
 
+import inspect
 import json
 import logging
 import re
@@ -11,42 +12,18 @@ import uuid
 from typing import Any
 from urllib.parse import urlsplit
 
-import jwt
 import tornado.httputil
 import tornado.web
 
 from acr_fidelity.arm.errors import ArmError
-from acr_fidelity.arm.http import NO_BODY, ArmRequest, ArmResponse
+from acr_fidelity.arm.http import NO_BODY, ArmRequest, ArmResponse, bearer_token
 from acr_fidelity.arm.routes import Route, Versioning, allowed_methods, match
 from acr_fidelity.emulator import Emulator
 from acr_fidelity.identity.tokens import GUID, TokenRejected
 from acr_fidelity.registry.errors import DomainError
 from acr_fidelity.registry.locations import REGIONS
-from acr_fidelity.registry.models import Caller
 
 log = logging.getLogger("acr_fidelity.arm")
-
-
-def bearer_token(authorization: str) -> str | None:
-    """The token of a Bearer header; the scheme's case does not matter (RFC 9110)."""
-    scheme, _, token = authorization.partition(" ")
-    return (token.strip() or None) if scheme.lower() == "bearer" else None
-
-
-def caller_from(authorization: str) -> Caller:
-    """systemData names whoever the bearer token says; signatures are not checked here."""
-    token = bearer_token(authorization)
-    if token is None:
-        return Caller()
-    try:
-        claims = jwt.decode(token, options={"verify_signature": False})
-    except jwt.PyJWTError:
-        return Caller()
-    user = claims.get("upn") or claims.get("unique_name") or claims.get("email")
-    if user:
-        return Caller(str(user), "User")
-    app = claims.get("appid") or claims.get("azp") or claims.get("oid")
-    return Caller(str(app), "Application") if app else Caller()
 
 
 # ARM's bounds on a request's head; Tornado itself cuts off (unanswered) a head over server.ARM_HEAD_LIMIT.
@@ -100,11 +77,11 @@ class ArmDispatcher(tornado.web.RequestHandler):
     def _too_large(self, size: int) -> ArmError:
         return ArmError("RequestEntityTooLarge", size=size, limit=self.emulator.settings.max_body_bytes)
 
-    def _handle(self) -> None:
+    async def _handle(self) -> None:
         if self._finished:  # refused before the body was sent
             return
         try:
-            response = self._dispatch()
+            response = await self._dispatch()
         except DomainError as exc:
             response = self._error(ArmError.from_domain(exc))
         except ArmError as exc:
@@ -123,7 +100,7 @@ class ArmDispatcher(tornado.web.RequestHandler):
         path = re.sub(r"/{2,}", "/", path)
         return path.rstrip("/") if len(path) > 1 else path
 
-    def _dispatch(self) -> ArmResponse:
+    async def _dispatch(self) -> ArmResponse:
         path = self._path()
         route, params = match(self.request.method or "GET", path)
         settings = self.emulator.settings
@@ -158,12 +135,13 @@ class ArmDispatcher(tornado.web.RequestHandler):
             body=bytes(self._body),
             base_url=f"{self.request.protocol}://{self.request.host}",
             headers={k.lower(): v for k, v in self.request.headers.items()},
-            caller=caller_from(authorization) if authorization else Caller(),
         )
         self._check_version(route, request)
         if route.provider and not settings.acr_enabled:
             raise ArmError("MissingSubscriptionRegistration")
-        response = route.handler(request)
+        answer = route.handler(request)
+        # A handler that must wait (on Docker, say) does so off the event loop and hands back an awaitable.
+        response = await answer if inspect.isawaitable(answer) else answer
         if request.method == "HEAD" and route.method == "GET" and response.status == 200:
             return ArmResponse(204)
         return response

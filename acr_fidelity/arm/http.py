@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
+import functools
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlencode
+
+import jwt
 
 from acr_fidelity.arm.errors import ArmError
 from acr_fidelity.registry.models import Caller
@@ -23,7 +30,11 @@ class ArmRequest:
     body: bytes
     base_url: str  # scheme://host of this request, for the links we hand back
     headers: dict[str, str] = field(default_factory=dict)  # names lower-cased
-    caller: Caller = field(default_factory=Caller)
+
+    @functools.cached_property
+    def caller(self) -> Caller:
+        """Who the bearer token names, for systemData: decoded only by the writes that record it."""
+        return caller_from(self.headers.get("authorization", ""))
 
     @property
     def api_version(self) -> str:
@@ -44,6 +55,28 @@ class ArmRequest:
         if not isinstance(doc, dict):
             raise ArmError("InvalidRequestContent", detail="the body must be a JSON object")
         return doc
+
+
+def bearer_token(authorization: str) -> str | None:
+    """The token of a Bearer header; the scheme's case does not matter (RFC 9110)."""
+    scheme, _, token = authorization.partition(" ")
+    return (token.strip() or None) if scheme.lower() == "bearer" else None
+
+
+def caller_from(authorization: str) -> Caller:
+    """systemData names whoever the bearer token says; signatures are not checked here."""
+    token = bearer_token(authorization)
+    if token is None:
+        return Caller()
+    try:
+        claims = jwt.decode(token, options={"verify_signature": False})
+    except jwt.PyJWTError:
+        return Caller()
+    user = claims.get("upn") or claims.get("unique_name") or claims.get("email")
+    if user:
+        return Caller(str(user), "User")
+    app = claims.get("appid") or claims.get("azp") or claims.get("oid")
+    return Caller(str(app), "Application") if app else Caller()
 
 
 # ARM reads bodies with Json.NET, whose reader stops at 64 levels; deeper documents never reach the rules (and
@@ -77,8 +110,29 @@ class ArmResponse:
     headers: dict[str, str] = field(default_factory=dict)
 
 
+Fetch = Callable[[str, int], tuple[list[dict[str, Any]], str | None]]
+
+
+def listing(request: ArmRequest, fetch: Fetch, render: Callable[[dict[str, Any]], Any]) -> ArmResponse:
+    """ARM paging from the store's index: one page read and rendered per request. `$skiptoken` names where the
+    page starts (opaque to clients), so creates and deletes between pages neither repeat nor hide anything."""
+    token = request.query.get("$skiptoken", "")
+    try:
+        after = base64.b64decode(token + "=" * (-len(token) % 4), altchars=b"-_", validate=True).decode()
+    except (binascii.Error, UnicodeDecodeError):
+        raise ArmError("InvalidRequestContent", detail="$skiptoken is not one this server gave") from None
+    records, following = fetch(after, request.emulator.settings.page_size)
+    body: dict[str, Any] = {"value": [render(record) for record in records]}
+    if following is not None:
+        query = {k: v for k, v in request.query.items() if k != "$skiptoken"}
+        query["$skiptoken"] = base64.urlsafe_b64encode(following.encode()).decode().rstrip("=")
+        body["nextLink"] = f"{request.base_url}{request.path}?{urlencode(query)}"
+    return ArmResponse(200, body)
+
+
 def page(request: ArmRequest, items: list[Any]) -> ArmResponse:
-    """ARM paging: `value` holds one page, `nextLink` the URL of the next while there is one."""
+    """ARM paging of a short list computed whole (private link resources, webhook events, subscriptions): `value`
+    holds one page, `nextLink` the URL of the next while there is one."""
     size = request.emulator.settings.page_size
     try:
         start = max(0, int(request.query.get("$skiptoken", "0")))

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from tornado.ioloop import IOLoop
+
 from acr_fidelity.arm.errors import ArmError
-from acr_fidelity.arm.http import ArmRequest, ArmResponse, page
+from acr_fidelity.arm.http import ArmRequest, ArmResponse, listing, page
 from acr_fidelity.registry.privatelink import PRIVATE_ENDPOINT_CONNECTIONS
 from acr_fidelity.registry.render import render_child, render_registry
 
@@ -53,15 +55,18 @@ def delete(request: ArmRequest) -> ArmResponse:
     return ArmResponse(200 if outcome else 204)
 
 
+def _registries(request: ArmRequest, group: str | None) -> ArmResponse:
+    subscription = request.params["subscriptionId"]
+    return listing(request, lambda after, limit: request.emulator.backend.registry_page(
+        subscription, group, after, limit), lambda record: _render(request, record))
+
+
 def list_by_resource_group(request: ArmRequest) -> ArmResponse:
-    p = request.params
-    records = request.emulator.backend.list_registries(p["subscriptionId"], p["resourceGroupName"])
-    return page(request, [_render(request, r) for r in records])
+    return _registries(request, request.params["resourceGroupName"])
 
 
 def list_all(request: ArmRequest) -> ArmResponse:
-    records = request.emulator.backend.list_registries(request.params["subscriptionId"])
-    return page(request, [_render(request, r) for r in records])
+    return _registries(request, None)
 
 
 def list_credentials(request: ArmRequest) -> ArmResponse:
@@ -88,9 +93,12 @@ def generate_credentials(request: ArmRequest) -> ArmResponse:
     return ArmResponse(200, request.emulator.backend.generate_credentials(*_where(request), request.json()))
 
 
-def list_usages(request: ArmRequest) -> ArmResponse:
-    rows = request.emulator.backend.list_usages(*_where(request), request.api_version)
-    return ArmResponse(200, {"value": rows})
+async def list_usages(request: ArmRequest) -> ArmResponse:
+    backend = request.emulator.backend
+    record = backend.get_registry(*_where(request))
+    # Measuring storage runs a command in the registry container: on a worker thread, never on the event loop.
+    size = await IOLoop.current().run_in_executor(None, backend.measure_size, record)
+    return ArmResponse(200, {"value": backend.usages(record, size, request.api_version)})
 
 
 def import_image(request: ArmRequest) -> ArmResponse:

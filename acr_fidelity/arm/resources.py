@@ -6,7 +6,7 @@ import re
 import uuid
 
 from acr_fidelity.arm.errors import ArmError
-from acr_fidelity.arm.http import ArmRequest, ArmResponse, page
+from acr_fidelity.arm.http import ArmRequest, ArmResponse, listing, page
 from acr_fidelity.registry.render import render_generic_resource, render_resource_group, render_subscription
 
 _FILTER_TERM = re.compile(r"^\s*(\w+)\s+eq\s+'([^']*)'\s*$", re.IGNORECASE)
@@ -68,8 +68,9 @@ def group_operation_result(request: ArmRequest) -> ArmResponse:
 
 
 def list_resource_groups(request: ArmRequest) -> ArmResponse:
-    groups = request.emulator.backend.list_resource_groups(request.params["subscriptionId"])
-    return page(request, [render_resource_group(g) for g in groups])
+    subscription = request.params["subscriptionId"]
+    return listing(request, lambda after, limit: request.emulator.backend.resource_group_page(
+        subscription, after, limit), render_resource_group)
 
 
 def _filters(text: str) -> dict[str, str]:
@@ -84,16 +85,17 @@ def _filters(text: str) -> dict[str, str]:
     return filters
 
 
+def _resources(request: ArmRequest, subscription: str, filters: dict[str, str]) -> ArmResponse:
+    return listing(request, lambda after, limit: request.emulator.backend.resource_page(
+        subscription, filters, after, limit), render_generic_resource)
+
+
 def list_resources(request: ArmRequest) -> ArmResponse:
-    filters = _filters(request.query.get("$filter", ""))
-    records = request.emulator.backend.list_resources(request.params["subscriptionId"], filters)
-    return page(request, [render_generic_resource(r) for r in records])
+    return _resources(request, request.params["subscriptionId"], _filters(request.query.get("$filter", "")))
 
 
 def list_group_resources(request: ArmRequest) -> ArmResponse:
     """What a group holds (Terraform reads it before deleting one)."""
     subscription, group = _group_args(request)
     request.emulator.backend.get_resource_group(subscription, group)
-    filters = {**_filters(request.query.get("$filter", "")), "resourcegroup": group}
-    records = request.emulator.backend.list_resources(subscription, filters)
-    return page(request, [render_generic_resource(r) for r in records])
+    return _resources(request, subscription, {**_filters(request.query.get("$filter", "")), "resourcegroup": group})

@@ -6,7 +6,7 @@ Rows are named after the swagger operationIds. ARM matches paths case-insensitiv
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from enum import Enum
 
@@ -38,12 +38,16 @@ class Versioning(Enum):
     NONE = "none"  # not required
 
 
+# A handler answers at once, or hands back an awaitable when it must wait off the event loop.
+Handler = Callable[[ArmRequest], ArmResponse | Awaitable[ArmResponse]]
+
+
 @dataclass(frozen=True)
 class Route:
     operation_id: str
     method: str
     template: str
-    handler: Callable[[ArmRequest], ArmResponse]
+    handler: Handler
     versioning: Versioning = Versioning.REGISTRY
     auth: bool = True
     provider: bool = True  # served by Microsoft.ContainerRegistry (off when the service is disabled)
@@ -54,12 +58,12 @@ class Route:
         object.__setattr__(self, "pattern", re.compile(f"^{regex}$", re.IGNORECASE))
 
 
-def _open(operation_id: str, method: str, template: str, handler: Callable[[ArmRequest], ArmResponse]) -> Route:
+def _open(operation_id: str, method: str, template: str, handler: Handler) -> Route:
     """A row outside ARM's checks: no bearer token, api-version or provider registration."""
     return Route(operation_id, method, template, handler, Versioning.NONE, auth=False, provider=False)
 
 
-def _generic(operation_id: str, method: str, template: str, handler: Callable[[ArmRequest], ArmResponse]) -> Route:
+def _generic(operation_id: str, method: str, template: str, handler: Handler) -> Route:
     """A Microsoft.Resources row: any api-version, and served even when the ACR provider is disabled."""
     return Route(operation_id, method, template, handler, Versioning.ANY, provider=False)
 

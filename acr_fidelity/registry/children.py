@@ -228,9 +228,18 @@ class Children:
             self.store.put(family.kind, self._key({"name": record["registry"]}, record["name"]), record)
         return shown
 
-    def list(self, family: Family, subscription_id: str, resource_group: str, registry: str) -> list[dict[str, Any]]:
+    def page(self, family: Family, subscription_id: str, resource_group: str, registry: str, after: str,
+             limit: int) -> tuple[list[dict[str, Any]], str | None]:
+        """One page of a registry's children in key order after `after`, the built-in ones among them, and where
+        the next page starts."""
         parent = self._registry(subscription_id, resource_group, registry)
-        return [self._observe(family, record) for record in self.of(family, parent)]
+        stored, more = self.store.page(family.kind, parent["name"].lower() + "/", after, limit)
+        builtin = [b for b in family.rules.builtin(parent)  # only those before the stored page's end
+                   if self._key(parent, b["name"]) > after and (more is None or self._key(parent, b["name"]) <= more)]
+        merged = sorted([*stored, *builtin], key=lambda record: self._key(parent, record["name"]))
+        shown = merged[:limit]
+        following = self._key(parent, shown[-1]["name"]) if shown and (len(merged) > limit or more) else None
+        return [self._observe(family, record) for record in shown], following
 
     def get(self, family: Family, subscription_id: str, resource_group: str, registry: str,
             name: str) -> dict[str, Any]:

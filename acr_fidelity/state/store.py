@@ -32,8 +32,15 @@ class Store:
                 self._conn.execute("PRAGMA synchronous=FULL")
             self._conn.execute(
                 "CREATE TABLE IF NOT EXISTS docs (kind TEXT NOT NULL, key TEXT NOT NULL, doc TEXT NOT NULL,"
-                " PRIMARY KEY (kind, key))"
+                " ord TEXT NOT NULL DEFAULT '', PRIMARY KEY (kind, key))"
             )
+            columns = [row[1] for row in self._conn.execute("PRAGMA table_info(docs)")]
+            # A state file from before listing orders: every document keeps its key as its order until rewritten.
+            self.reordered = "ord" not in columns
+            if self.reordered:
+                self._conn.execute("ALTER TABLE docs ADD COLUMN ord TEXT NOT NULL DEFAULT ''")
+                self._conn.execute("UPDATE docs SET ord = key")
+            self._conn.execute("CREATE INDEX IF NOT EXISTS docs_order ON docs(kind, ord)")
 
     @contextlib.contextmanager
     def transaction(self) -> Iterator[None]:
@@ -58,12 +65,13 @@ class Store:
             row = self._conn.execute("SELECT doc FROM docs WHERE kind=? AND key=?", (kind, key)).fetchone()
         return None if row is None else json.loads(row[0])
 
-    def put(self, kind: str, key: str, doc: dict[str, Any]) -> None:
+    def put(self, kind: str, key: str, doc: dict[str, Any], order: str | None = None) -> None:
+        """Write a document; `order` places it in listings (`page`), its key by default."""
         with self.transaction():
             self._conn.execute(
-                "INSERT INTO docs(kind, key, doc) VALUES(?,?,?)"
-                " ON CONFLICT(kind, key) DO UPDATE SET doc=excluded.doc",
-                (kind, key, json.dumps(doc)),
+                "INSERT INTO docs(kind, key, doc, ord) VALUES(?,?,?,?)"
+                " ON CONFLICT(kind, key) DO UPDATE SET doc=excluded.doc, ord=excluded.ord",
+                (kind, key, json.dumps(doc), key if order is None else order),
             )
 
     def delete(self, kind: str, key: str) -> bool:
@@ -75,6 +83,17 @@ class Store:
         with self._lock:
             rows = self._conn.execute("SELECT doc FROM docs WHERE kind=? ORDER BY key", (kind,)).fetchall()
         return [json.loads(r[0]) for r in rows]
+
+    def page(self, kind: str, prefix: str, after: str, limit: int) -> tuple[list[dict[str, Any]], str | None]:
+        """Up to `limit` documents of a kind whose order starts with `prefix`, from just after the order `after`, in
+        order; and the order to continue after when there are more. One index range read: its cost is the page's,
+        whatever the kind holds, and documents written or deleted between pages neither repeat nor hide others."""
+        with self._lock:
+            rows = self._conn.execute(
+                "SELECT ord, doc FROM docs WHERE kind=? AND ord >= ? AND ord < ? AND ord > ? ORDER BY ord LIMIT ?",
+                (kind, prefix, prefix + "\U0010ffff", after, limit + 1)).fetchall()
+        more = len(rows) > limit
+        return [json.loads(doc) for _, doc in rows[:limit]], rows[limit - 1][0] if more else None
 
     def put_bounded(self, kind: str, key: str, doc: dict[str, Any], prefix: str, keep: int) -> None:
         """Put, then drop the oldest (first in key order) of the kind's documents under `prefix` beyond `keep`."""
