@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime
 import functools
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib import resources
 from typing import Any
 
@@ -35,14 +35,20 @@ class VersionTable:
     classic_only: frozenset[str]
     fields: dict[str, tuple[Span, ...]]
     usages: tuple[dict[str, Any], ...]
+    # version -> the paths it does not return, compiled at a version's first use (every render asks)
+    _absent: dict[str, frozenset[str]] = field(default_factory=dict, compare=False, repr=False)
 
     def is_supported(self, version: str) -> bool:
         return version in self.versions
 
     def has_field(self, path: str, version: str) -> bool:
         """A path not in the table is returned by every version."""
-        spans = self.fields.get(path)
-        return spans is None or any(span.covers(version) for span in spans)
+        absent = self._absent.get(version)
+        if absent is None:
+            absent = frozenset(p for p, spans in self.fields.items() if not any(s.covers(version) for s in spans))
+            if version in self.versions:  # only the known ones: the cache stays as small as the table
+                self._absent[version] = absent
+        return path not in absent
 
     def usages_for(self, version: str) -> list[dict[str, Any]]:
         return [row for row in self.usages if any(span.covers(version) for span in _spans(row["since"]))]
