@@ -32,13 +32,19 @@ _PROPERTY_ORDER = (
 )
 
 
-def _prune(node: dict[str, Any], prefix: str, version: str, table: VersionTable) -> dict[str, Any]:
-    out = {}
-    for key, value in node.items():
-        path = f"{prefix}{key}"
-        if not table.has_field(path, version):
+def _prune(node: dict[str, Any], absent: dict[str, Any]) -> dict[str, Any]:
+    """The resource without the fields its api-version does not return (`VersionTable.absent`); copies only
+    along the dropped paths."""
+    if not absent:
+        return node
+    out = dict(node)
+    for key, below in absent.items():
+        if key not in out:
             continue
-        out[key] = _prune(value, f"{path}.", version, table) if isinstance(value, dict) else value
+        if below is None:
+            del out[key]
+        elif isinstance(out[key], dict):
+            out[key] = _prune(out[key], below)
     return out
 
 
@@ -98,7 +104,7 @@ def render_registry(
         resource["identity"] = record["identity"]
     resource["systemData"] = _system_data(record, zulu=False)
     resource["properties"] = properties
-    return _prune(resource, "", api_version, table)
+    return _prune(resource, table.absent("", api_version))
 
 
 def render_child(family: Family, record: dict[str, Any], api_version: str, table: VersionTable,
@@ -113,7 +119,7 @@ def render_child(family: Family, record: dict[str, Any], api_version: str, table
     resource["systemData"] = _system_data(record, zulu=False)
     resource["properties"] = {"provisioningState": provisioning_state or record["provisioningState"],
                               **record["properties"]}
-    return _prune(resource, f"{family.segment}/", api_version, table)
+    return _prune(resource, table.absent(f"{family.segment}/", api_version))
 
 
 def render_generic_resource(record: dict[str, Any]) -> dict[str, Any]:

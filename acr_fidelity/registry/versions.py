@@ -35,20 +35,36 @@ class VersionTable:
     classic_only: frozenset[str]
     fields: dict[str, tuple[Span, ...]]
     usages: tuple[dict[str, Any], ...]
-    # version -> the paths it does not return, compiled at a version's first use (every render asks)
-    _absent: dict[str, frozenset[str]] = field(default_factory=dict, compare=False, repr=False)
+    # (version, prefix) -> what a render drops, compiled at first use: every render asks
+    _compiled: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict, compare=False, repr=False)
 
     def is_supported(self, version: str) -> bool:
         return version in self.versions
 
     def has_field(self, path: str, version: str) -> bool:
         """A path not in the table is returned by every version."""
-        absent = self._absent.get(version)
-        if absent is None:
-            absent = frozenset(p for p, spans in self.fields.items() if not any(s.covers(version) for s in spans))
+        spans = self.fields.get(path)
+        return spans is None or any(span.covers(version) for span in spans)
+
+    def absent(self, prefix: str, version: str) -> dict[str, Any]:
+        """The fields under `prefix` ("" for a registry, "webhooks/" for a webhook) that `version` does not
+        return, as a tree of keys: None drops the key, a dict descends into it."""
+        tree = self._compiled.get((version, prefix))
+        if tree is None:
+            tree = {}
+            paths = [p[len(prefix):] for p in self.fields if p.startswith(prefix) and "/" not in p[len(prefix):]]
+            for path in sorted(paths, key=lambda p: p.count(".")):  # a dropped parent takes its children along
+                if self.has_field(prefix + path, version):
+                    continue
+                *parents, leaf = path.split(".")
+                node: dict[str, Any] | None = tree
+                for key in parents:
+                    node = node.setdefault(key, {}) if node is not None else None
+                if node is not None:
+                    node[leaf] = None
             if version in self.versions:  # only the known ones: the cache stays as small as the table
-                self._absent[version] = absent
-        return path not in absent
+                self._compiled[(version, prefix)] = tree
+        return tree
 
     def usages_for(self, version: str) -> list[dict[str, Any]]:
         return [row for row in self.usages if any(span.covers(version) for span in _spans(row["since"]))]
