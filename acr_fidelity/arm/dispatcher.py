@@ -50,6 +50,9 @@ class ArmDispatcher(tornado.web.RequestHandler):
         self._body = bytearray()
         self._received = 0  # the body's size so far, kept or not
 
+    def compute_etag(self) -> None:
+        return None  # ARM sends no ETag header for these resources (nor 304s for If-None-Match)
+
     def prepare(self) -> None:
         oversized = _oversized(self.request)
         if oversized is not None:
