@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from pathlib import Path
@@ -20,6 +21,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("paths", nargs="*", default=[str(SHARED)])
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="cassettes at once (default: cores)")
     args = parser.parse_args()
     if not all(Path(p).exists() for p in args.paths):
         print(f"no cassettes at {', '.join(args.paths)}", file=sys.stderr)
@@ -28,7 +30,7 @@ def main() -> int:
     best = 0.0
     for n in range(args.repeat):
         started = time.perf_counter()
-        run = Replayer(rules).run(list(args.paths))
+        run = Replayer(rules, workers=args.jobs).run(list(args.paths))
         elapsed = time.perf_counter() - started
         total = len(run.interactions())
         sent = sum(1 for i in run.interactions() if i.replayed is not None)

@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from acr_fidelity.harness.cassette import load_cassette
+from acr_fidelity.harness.model import RunResult
 from acr_fidelity.harness.replay import CassetteReplay, Replayer, emulator_target, plan_seeding
 from acr_fidelity.harness.rules import load_rules
 from tests.test_harness_support import REG, SUB, interaction, shared, write_cassette
@@ -217,3 +218,15 @@ def test_shared_import_cassette_seeds_the_source_registry() -> None:
     assert seeded == ["resourcegroupdiffsub", "sourceregistrydiffsub"]
     assert all(s["status"] in (200, 201) for s in run.cassettes[0].seeded)
     assert run.cassettes[0].interactions[6].replayed["status"] == 202  # the import found its source
+
+
+def test_cassettes_replayed_at_once_score_as_they_do_in_turn() -> None:
+    """`--jobs`: forked workers, each with its own emulators, give the same result in the same order."""
+    folder = shared("cassettes", "azure-cli")
+    in_turn = Replayer(load_rules(), workers=1).run([folder])
+    at_once = Replayer(load_rules(), workers=2).run([folder])
+
+    def classes(run: RunResult) -> list[tuple[str, list[str]]]:
+        return [(c.id, [i.cls for i in c.interactions]) for c in run.cassettes]
+
+    assert classes(at_once) == classes(in_turn) and len(at_once.cassettes) > 5

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -26,6 +27,8 @@ def add_harness_commands(subparsers: Any) -> None:
     replay.add_argument("--rules", action="append", default=[], metavar="FILE",
                         help="extra rules file merged over the built-in rules.yaml (repeatable)")
     replay.add_argument("--swagger", help="swagger for spec examples (default: found next to the examples)")
+    replay.add_argument("--jobs", type=int, default=os.cpu_count() or 1, metavar="N",
+                        help="cassettes replayed at once on fresh emulators (default: one per core; 1 = in turn)")
     replay.set_defaults(func=cmd_replay)
 
     record = subparsers.add_parser("record", help="record traffic to an upstream through a proxy into a cassette")
@@ -61,7 +64,7 @@ def cmd_replay(args: argparse.Namespace) -> int:
     except (ValueError, RulesError, OSError) as exc:
         return _err(str(exc))
     replayer = Replayer(rules, target=args.target, api_version=args.api_version,
-                        swagger=Path(args.swagger) if args.swagger else None)
+                        swagger=Path(args.swagger) if args.swagger else None, workers=max(args.jobs, 1))
     try:
         replayer.collect(args.paths)
     except FileNotFoundError as exc:

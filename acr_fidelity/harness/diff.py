@@ -91,6 +91,24 @@ def key_value_list(body: Any, keep: set[str] | None) -> Any:
     return out
 
 
+def _without_equal(recorded: Any, replayed: Any) -> tuple[Any, Any]:
+    """Both bodies without the object members they share unchanged (compared at C speed), so that DeepDiff walks
+    only what differs; members that differ or exist on one side only stay where they were, so paths are kept."""
+    if not (isinstance(recorded, dict) and isinstance(replayed, dict)):
+        return recorded, replayed
+    left, right = {}, {}
+    for key in recorded.keys() | replayed.keys():
+        if key in recorded and key in replayed:
+            if recorded[key] == replayed[key]:
+                continue
+            left[key], right[key] = _without_equal(recorded[key], replayed[key])
+        elif key in recorded:
+            left[key] = recorded[key]
+        else:
+            right[key] = replayed[key]
+    return left, right
+
+
 def _is_lro_shape(recorded: Response, replayed: Response) -> bool:
     both_ok = 200 <= recorded.status < 300 and 200 <= replayed.status < 300
     return both_ok and recorded.status != replayed.status and (recorded.has_link() or replayed.has_link())
@@ -120,8 +138,7 @@ def compare(
     rec_json, rec_body = parse_json(recorded.body)
     rep_json, rep_body = parse_json(replayed.body)
     if rec_json and rep_json:
-        rec_body = key_value_list(rec_body, keep_ids)
-        rep_body = key_value_list(rep_body, keep_ids)
+        rec_body, rep_body = _without_equal(key_value_list(rec_body, keep_ids), key_value_list(rep_body, keep_ids))
         # threshold 0: always descend, so every gap has its exact path (DeepDiff 8+ otherwise reports whole dicts)
         diff = DeepDiff(rec_body, rep_body, view="tree", verbose_level=2, threshold_to_diff_deeper=0)
         for report_type, levels in diff.items():

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import multiprocessing as mp
 import re
 import time
 import uuid
 from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -235,6 +237,9 @@ class CassetteReplay:
         self.progress = progress
         self.session = requests.Session()
         self.session.headers.update({"Authorization": "Bearer acr-fidelity-harness", "Accept": "application/json"})
+        # The in-process emulator is plain HTTP on loopback: no proxy or CA settings from the environment apply, and
+        # reading them costs requests more than the request itself.
+        self.session.trust_env = not self.base.startswith(("http://127.0.0.1:", "http://localhost:"))
         self.links: dict[str, Link] = {}
         self.pending: list[Link] = []  # emulator operations still running, polled on before the next request
         self.created = created_ids(cassette)
@@ -486,6 +491,10 @@ class Replayer:
     # The registry container that data-plane recordings replay on, shared by the run and removed at its end.
     namespace: str = field(default_factory=lambda: f"harness-{uuid.uuid4().hex[:8]}")
     used_docker: bool = False
+    # Cassettes replayed at once on in-process emulators, each worker a forked process with its own (the GIL
+    # would serialize threads); those that need the Docker data plane share its container and run one by one.
+    workers: int = 1
+    docker: bool = True  # False in a worker: a cassette that needs Docker is handed back (run_one gives None)
 
     def collect(self, paths: list[str | Path]) -> list[tuple[Path, Path]]:
         self.loaded = list(discover(paths))
@@ -511,18 +520,35 @@ class Replayer:
                         rules={r.id: {"kind": r.kind, "reason": r.reason} for r in self.rules.rules},
                         started_at=datetime.now(UTC).isoformat(timespec="seconds"))
         try:
-            for path, root in self.loaded:
-                run.cassettes.append(self.run_one(path, root))
+            run.cassettes.extend(self._run_all())
         finally:
             if self.used_docker:
                 dataplane.remove(self.namespace)
         run.duration_s = time.monotonic() - started
         return run
 
-    def run_one(self, path: Path, root: Path) -> CassetteResult:
+    def _run_all(self) -> list[CassetteResult]:
+        if self.target or self.workers < 2 or len(self.loaded) < 2 or "fork" not in mp.get_all_start_methods():
+            return [result for path, root in self.loaded if (result := self.run_one(path, root)) is not None]
+        results: dict[int, CassetteResult | None] = {}
+        with ProcessPoolExecutor(min(self.workers, len(self.loaded)), mp_context=mp.get_context("fork")) as pool:
+            futures = {pool.submit(_replay_alone, self.rules, self.api_version, self.swagger, path, root): index
+                       for index, (path, root) in enumerate(self.loaded)}
+            for future in as_completed(futures):
+                result = results[futures[future]] = future.result()
+                if result is not None and self.progress:
+                    self.progress(result.id, max(len(result.interactions), 1))
+        for index, (path, root) in enumerate(self.loaded):  # what needs Docker, here, one at a time
+            if results[index] is None:
+                results[index] = self.run_one(path, root)
+        return [result for _, result in sorted(results.items()) if result is not None]
+
+    def run_one(self, path: Path, root: Path) -> CassetteResult | None:
         if is_spec_example(path):
             from acr_fidelity.harness.examples import is_data_plane_example, replay_example
 
+            if not self.target and is_data_plane_example(path) and not self.docker:
+                return None
             if not self.target and is_data_plane_example(path) and dataplane.docker_answers():
                 self.used_docker = True
                 with _quiet_tornado(), dataplane.docker_emulator(self.namespace) as (base, data_plane):
@@ -539,6 +565,8 @@ class Replayer:
             from acr_fidelity.harness.cassette import cassette_id
 
             return CassetteResult(cassette_id(path, root), str(path), error=f"cannot load: {exc}")
+        if not self.target and dataplane.has_data_plane(cassette) and not self.docker:
+            return None
         if not self.target and dataplane.has_data_plane(cassette) and dataplane.docker_answers():
             self.used_docker = True
             with _quiet_tornado(), dataplane.docker_emulator(self.namespace) as (base, data_plane):
@@ -546,3 +574,9 @@ class Replayer:
                                       data_plane).run()
         with emulator_target(self.target) as base:
             return CassetteReplay(cassette, base, self.rules, self.api_version, self.progress).run()
+
+
+def _replay_alone(rules: RuleSet, api_version: str | None, swagger: Path | None, path: Path,
+                  root: Path) -> CassetteResult | None:
+    """One cassette in a worker process, on its own in-process emulator; None when it needs the Docker data plane."""
+    return Replayer(rules, api_version=api_version, swagger=swagger, docker=False).run_one(path, root)
