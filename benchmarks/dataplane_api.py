@@ -35,8 +35,9 @@ MANIFEST = json.dumps({"schemaVersion": 2, "mediaType": "application/vnd.oci.ima
                                   "size": len(CONFIG)}, "layers": []}).encode()
 
 
-def fill(base: str, session: requests.Session, repos: int) -> None:
-    """`repos` repositories, each with the same tiny image: the config blob is uploaded once, then mounted."""
+def fill(base: str, session: requests.Session, repos: int, tags: int = 1) -> None:
+    """`repos` repositories, each with the same tiny image under `tags` tags: the config blob is uploaded once,
+    then mounted."""
     for index in range(repos):
         repo = f"{REGISTRY}/app{index:05d}"
         if index == 0:
@@ -46,8 +47,9 @@ def fill(base: str, session: requests.Session, repos: int) -> None:
         else:
             session.post(f"{base}/v2/{repo}/blobs/uploads/",
                          params={"mount": CONFIG_DIGEST, "from": f"{REGISTRY}/app00000"}).raise_for_status()
-        session.put(f"{base}/v2/{repo}/manifests/1", data=MANIFEST,
-                    headers={"Content-Type": "application/vnd.oci.image.manifest.v1+json"}).raise_for_status()
+        for tag in range(1, tags + 1):
+            session.put(f"{base}/v2/{repo}/manifests/{tag}", data=MANIFEST,
+                        headers={"Content-Type": "application/vnd.oci.image.manifest.v1+json"}).raise_for_status()
 
 
 def timed(call: Callable[[], requests.Response], samples: int) -> tuple[float, float]:
@@ -61,11 +63,9 @@ def timed(call: Callable[[], requests.Response], samples: int) -> tuple[float, f
     return statistics.median(seconds) * 1000, seconds[int(len(seconds) * 0.95) - 1] * 1000
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--repos", type=int, default=1000)
-    parser.add_argument("--samples", type=int, default=200)
-    args = parser.parse_args()
+def measure(repos: int, samples: int, tags: int = 1) -> dict[str, tuple[float, float]]:
+    """An emulator with the Docker data plane, one registry filled with `repos` repositories of `tags` tags each;
+    the median and p95 of token issue, the catalog and a tag list."""
     settings = load_settings(env={}, overrides={"port": 0, "acr_mocked": False, "acr_auth": "enforced",
                                                 "acr_namespace": f"bench-{uuid.uuid4().hex[:8]}",
                                                 "acr_keep_container": False})
@@ -86,25 +86,41 @@ def main() -> None:
         data.auth = auth
         try:
             started = time.perf_counter()
-            fill(base, data, args.repos)
-            print(f"filled {args.repos} repositories in {time.perf_counter() - started:.1f} s", file=sys.stderr)
+            fill(base, data, repos, tags)
+            print(f"filled {repos} repositories of {tags} tags in {time.perf_counter() - started:.1f} s",
+                  file=sys.stderr)
             service = base.removeprefix("http://")
-            rows = {
+            return {
                 "token (GET /oauth2/token, admin user)": timed(lambda: data.get(
                     f"{base}/oauth2/token", params={"service": service,
                                                     "scope": f"repository:{REGISTRY}/app00001:pull,push"}),
-                    args.samples),
+                    samples),
                 "/acr/v1/_catalog, first 100": timed(lambda: data.get(
-                    f"{base}/{REGISTRY}/acr/v1/_catalog", params={"n": 100}), args.samples),
-                f"/acr/v1/_catalog, all {args.repos}": timed(lambda: data.get(
-                    f"{base}/{REGISTRY}/acr/v1/_catalog", params={"n": args.repos}), args.samples),
+                    f"{base}/{REGISTRY}/acr/v1/_catalog", params={"n": 100}), samples),
+                f"/acr/v1/_catalog, all {repos}": timed(lambda: data.get(
+                    f"{base}/{REGISTRY}/acr/v1/_catalog", params={"n": repos}), samples),
+                f"/acr/v1/app00001/_tags ({tags} tags)": timed(lambda: data.get(
+                    f"{base}/{REGISTRY}/acr/v1/app00001/_tags"), samples),
             }
         finally:
             server.emulator.dataplane.purge()
-    print(f"\n{args.repos} repositories, {args.samples} samples each, milliseconds\n")
+
+
+def report(rows: dict[str, tuple[float, float]], heading: str) -> None:
+    print(f"\n{heading}\n")
     print(f"{'call':<42} {'median':>8} {'p95':>8}")
     for name, (median, p95) in rows.items():
         print(f"{name:<42} {median:>8.1f} {p95:>8.1f}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repos", type=int, default=1000)
+    parser.add_argument("--tags", type=int, default=1)
+    parser.add_argument("--samples", type=int, default=200)
+    args = parser.parse_args()
+    rows = measure(args.repos, args.samples, args.tags)
+    report(rows, f"{args.repos} repositories, {args.samples} samples each, milliseconds")
 
 
 if __name__ == "__main__":

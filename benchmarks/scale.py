@@ -1,8 +1,9 @@
 """The emulator at scale: create rate, GET latency, and list latency (all pages, and one page) with 100, 1,000 and
-10,000 registries in one subscription, measured in one run by a sequential client.
+10,000 registries in one subscription, measured in one run by a sequential client; with --data-plane (Docker), also
+one registry holding 100 repositories of 5 tags each (token, catalog and tag-list latency, as dataplane_api.py).
 
 Starts `acr-fidelity serve` (mocked data plane, in-memory state) in its own process. Usage:
-python benchmarks/scale.py [--counts 100,1000,10000] [--page-size 100]
+python benchmarks/scale.py [--counts 100,1000,10000] [--page-size 100] [--data-plane]
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import time
 
 import requests
 from arm_load import API, SUB, free_port, wait_until_up  # benchmarks/ is on the path of its own scripts
+from dataplane_api import measure, report
 
 
 def timed(call, repeat: int) -> float:
@@ -42,6 +44,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--counts", default="100,1000,10000")
     parser.add_argument("--page-size", type=int, default=100)
+    parser.add_argument("--data-plane", action="store_true", help="also 100 repositories of 5 tags (needs Docker)")
     args = parser.parse_args()
     counts = [int(c) for c in args.counts.split(",")]
     port = free_port()
@@ -78,6 +81,8 @@ def main() -> None:
     finally:
         server.terminate()
         server.wait(timeout=10)
+    if args.data_plane:
+        report(measure(100, 50, tags=5), "one registry, 100 repositories of 5 tags, 50 samples each, milliseconds")
 
 
 if __name__ == "__main__":
