@@ -7,8 +7,9 @@ from __future__ import annotations
 import inspect
 import json
 import logging
+import random
 import re
-import uuid
+from collections.abc import Awaitable
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -24,6 +25,13 @@ from acr_fidelity.registry.errors import DomainError
 from acr_fidelity.registry.locations import REGIONS
 
 log = logging.getLogger("acr_fidelity.arm")
+
+
+def _request_id() -> str:
+    """A random id in a GUID's shape, as ARM's x-ms-request-id (it identifies, it guards nothing: no need for the
+    operating system's randomness, which costs more than the rest of a GET's headers)."""
+    digits = f"{random.getrandbits(128):032x}"
+    return f"{digits[:8]}-{digits[8:12]}-{digits[12:16]}-{digits[16:20]}-{digits[20:]}"
 
 
 # ARM's bounds on a request's head; Tornado itself cuts off (unanswered) a head over server.ARM_HEAD_LIMIT.
@@ -80,19 +88,36 @@ class ArmDispatcher(tornado.web.RequestHandler):
     def _too_large(self, size: int) -> ArmError:
         return ArmError("RequestEntityTooLarge", size=size, limit=self.emulator.settings.max_body_bytes)
 
-    async def _handle(self) -> None:
+    def _handle(self) -> Awaitable[None] | None:
+        """Synchronous for the handlers that answer at once (a coroutine per request costs a busy emulator); a
+        handler's awaitable is awaited off this path."""
         if self._finished:  # refused before the body was sent
-            return
+            return None
         try:
-            response = await self._dispatch()
-        except DomainError as exc:
-            response = self._error(ArmError.from_domain(exc))
-        except ArmError as exc:
-            response = self._error(exc)
-        except Exception as exc:  # noqa: BLE001 - the safety net: log it, answer in the envelope, keep serving
-            log.exception("unhandled %s %s", self.request.method, self.request.uri)
-            response = self._error(ArmError("UnhandledRequest", detail=type(exc).__name__))
-        self._write(response)
+            answer = self._dispatch()
+        except Exception as exc:  # noqa: BLE001 - every failure is answered in the envelope (_failure)
+            answer = self._failure(exc)
+        if inspect.isawaitable(answer):
+            return self._finish_later(answer)
+        self._write(answer)
+        return None
+
+    async def _finish_later(self, pending: Awaitable[ArmResponse]) -> None:
+        try:
+            answer = await pending
+        except Exception as exc:  # noqa: BLE001 - as for answers given at once
+            answer = self._failure(exc)
+        self._write(answer)
+
+    def _failure(self, exc: Exception) -> ArmResponse:
+        """ARM's answer to a failure: the model's and ARM's codes as they are, anything else the safety net's
+        (logged, answered in the envelope, the emulator keeps serving)."""
+        if isinstance(exc, DomainError):
+            return self._error(ArmError.from_domain(exc))
+        if isinstance(exc, ArmError):
+            return self._error(exc)
+        log.error("unhandled %s %s", self.request.method, self.request.uri, exc_info=exc)
+        return self._error(ArmError("UnhandledRequest", detail=type(exc).__name__))
 
     get = head = post = delete = patch = put = options = _handle  # type: ignore[assignment]
 
@@ -103,7 +128,7 @@ class ArmDispatcher(tornado.web.RequestHandler):
         path = re.sub(r"/{2,}", "/", path)
         return path.rstrip("/") if len(path) > 1 else path
 
-    async def _dispatch(self) -> ArmResponse:
+    def _dispatch(self) -> ArmResponse | Awaitable[ArmResponse]:
         path = self._path()
         route, params = match(self.request.method or "GET", path)
         settings = self.emulator.settings
@@ -137,17 +162,17 @@ class ArmDispatcher(tornado.web.RequestHandler):
             query=query,
             body=bytes(self._body),
             base_url=f"{self.request.protocol}://{self.request.host}",
-            headers={k.lower(): v for k, v in self.request.headers.items()},
+            headers=self.request.headers,
         )
         self._check_version(route, request)
         if route.provider and not settings.acr_enabled:
             raise ArmError("MissingSubscriptionRegistration")
         answer = route.handler(request)
-        # A handler that must wait (on Docker, say) does so off the event loop and hands back an awaitable.
-        response = await answer if inspect.isawaitable(answer) else answer
-        if request.method == "HEAD" and route.method == "GET" and response.status == 200:
+        if inspect.isawaitable(answer):  # a handler that must wait (on Docker, say) does so off the event loop
+            return answer
+        if request.method == "HEAD" and route.method == "GET" and answer.status == 200:
             return ArmResponse(204)
-        return response
+        return answer
 
     def _check_version(self, route: Route, request: ArmRequest) -> None:
         if route.versioning is Versioning.NONE:
@@ -187,7 +212,7 @@ class ArmDispatcher(tornado.web.RequestHandler):
 
     def _write(self, response: ArmResponse) -> None:
         self.set_status(response.status)
-        request_id = str(uuid.uuid4())
+        request_id = _request_id()
         self.set_header("x-ms-request-id", request_id)
         self.set_header("x-ms-correlation-request-id", request_id)
         self.set_header("Cache-Control", "no-cache")

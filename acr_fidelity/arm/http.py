@@ -6,7 +6,7 @@ import base64
 import binascii
 import functools
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
@@ -29,7 +29,7 @@ class ArmRequest:
     query: dict[str, str]  # keys lower-cased: ARM reads query names case-insensitively
     body: bytes
     base_url: str  # scheme://host of this request, for the links we hand back
-    headers: dict[str, str] = field(default_factory=dict)  # names lower-cased
+    headers: Mapping[str, str] = field(default_factory=dict)  # read case-insensitively (Tornado's HTTPHeaders)
 
     @functools.cached_property
     def caller(self) -> Caller:
