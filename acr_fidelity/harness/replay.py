@@ -531,13 +531,16 @@ class Replayer:
         if self.target or self.workers < 2 or len(self.loaded) < 2 or "fork" not in mp.get_all_start_methods():
             return [result for path, root in self.loaded if (result := self.run_one(path, root)) is not None]
         results: dict[int, CassetteResult | None] = {}
-        with ProcessPoolExecutor(min(self.workers, len(self.loaded)), mp_context=mp.get_context("fork")) as pool:
-            futures = {pool.submit(_replay_alone, self.rules, self.api_version, self.swagger, path, root): index
-                       for index, (path, root) in enumerate(self.loaded)}
+        pool = ProcessPoolExecutor(min(self.workers, len(self.loaded)), mp_context=mp.get_context("fork"),
+                                   initializer=_start_worker, initargs=(self.rules, self.api_version, self.swagger))
+        try:
+            futures = {pool.submit(_replay_alone, path, root): index for index, (path, root) in enumerate(self.loaded)}
             for future in as_completed(futures):
                 result = results[futures[future]] = future.result()
                 if result is not None and self.progress:
                     self.progress(result.id, max(len(result.interactions), 1))
+        finally:
+            pool.shutdown(wait=False)  # the workers' own emulators wind down after the results are in
         for index, (path, root) in enumerate(self.loaded):  # what needs Docker, here, one at a time
             if results[index] is None:
                 results[index] = self.run_one(path, root)
@@ -576,7 +579,15 @@ class Replayer:
             return CassetteReplay(cassette, base, self.rules, self.api_version, self.progress).run()
 
 
-def _replay_alone(rules: RuleSet, api_version: str | None, swagger: Path | None, path: Path,
-                  root: Path) -> CassetteResult | None:
+_worker: Replayer | None = None  # a worker process's own replayer (_start_worker)
+
+
+def _start_worker(rules: RuleSet, api_version: str | None, swagger: Path | None) -> None:
+    global _worker
+    _worker = Replayer(rules, api_version=api_version, swagger=swagger, docker=False)
+
+
+def _replay_alone(path: Path, root: Path) -> CassetteResult | None:
     """One cassette in a worker process, on its own in-process emulator; None when it needs the Docker data plane."""
-    return Replayer(rules, api_version=api_version, swagger=swagger, docker=False).run_one(path, root)
+    assert _worker is not None
+    return _worker.run_one(path, root)
