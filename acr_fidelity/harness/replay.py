@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 import requests
 
@@ -46,11 +46,13 @@ _SIGNING = ("t", "c", "s", "h")
 
 
 def _norm_url(url: str) -> str:
-    """A link's identity: path and query without ARM's signing parameters, case-insensitive, host ignored
-    (recordings and replays differ there)."""
+    """A link's identity: path and query without ARM's signing parameters, percent-decoded (an operation id in
+    base64 is `…%3D` in a Location header and `…=` in the poll a client recorded, or the reverse),
+    case-insensitive, host ignored (recordings and replays differ there)."""
     parts = urlsplit(url)
-    query = "&".join(pair for pair in parts.query.split("&") if pair.split("=", 1)[0] not in _SIGNING)
-    return f"{re.sub('/{2,}', '/', parts.path)}?{query}".lower()
+    query = "&".join(unquote(pair) for pair in parts.query.split("&")
+                     if unquote(pair.split("=", 1)[0]) not in _SIGNING)
+    return f"{re.sub('/{2,}', '/', unquote(parts.path))}?{query}".lower()
 
 
 def _to_response(resp: requests.Response) -> Response:
