@@ -63,6 +63,8 @@ class Settings:
     subscription_id: str = "00000000-0000-0000-0000-000000000000"
     tenant_id: str = "00000000-0000-0000-0000-000000000000"
     max_body_bytes: int = 4 * 1024 * 1024
+    # floci-az compatibility (a migration aid, off as in Azure): a registry PUT into a missing group creates it.
+    arm_auto_create_resource_groups: bool = False
     # TLS and identity: both protocols share the port; the certificate goes into config_dir (or state_dir)
     # unless tls_cert_file/tls_key_file name the user's own. hostname joins localhost in its names.
     http_enabled: bool = True
@@ -124,6 +126,8 @@ _KEYS: dict[str, tuple[tuple[str, ...], str]] = {
     "tls_cert_file": (("acr-fidelity", "tls", "cert-file"), "ACR_FIDELITY_TLS_CERT_FILE"),
     "tls_key_file": (("acr-fidelity", "tls", "key-file"), "ACR_FIDELITY_TLS_KEY_FILE"),
     "verify_tokens": (("acr-fidelity", "identity", "verify-tokens"), "ACR_FIDELITY_VERIFY_TOKENS"),
+    "arm_auto_create_resource_groups": (("acr-fidelity", "arm", "auto-create-resource-groups"),
+                                        "ACR_FIDELITY_ARM_AUTO_CREATE_RESOURCE_GROUPS"),
     "service_principals": (("acr-fidelity", "identity", "service-principals"), "ACR_FIDELITY_SERVICE_PRINCIPALS"),
     "page_size": (("acr-fidelity", "page-size"), "ACR_FIDELITY_PAGE_SIZE"),
     "max_body_bytes": (("acr-fidelity", "max-body-bytes"), "ACR_FIDELITY_MAX_BODY_BYTES"),

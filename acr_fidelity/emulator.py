@@ -84,7 +84,8 @@ def build_emulator(settings: Settings) -> Emulator:
             dataplane.start()  # persisted registries: their images should be served without waiting for a request
     # Webhook deliveries wait on other servers: never on the event loop, in a pool of their own.
     delivery = Delivery(store, ThreadPoolExecutor(max_workers=2, thread_name_prefix="acr-webhook"))
-    backend = Backend(store, dataplane, table, settings.tenant_id, delivery, runner, settings.acr_secrets)
+    backend = Backend(store, dataplane, table, settings.tenant_id, delivery, runner, settings.acr_secrets,
+                      auto_create_groups=settings.arm_auto_create_resource_groups)
     keys_dir = settings.keys_dir
     certificate = None
     if settings.https_enabled:

@@ -7,6 +7,7 @@ own namespace (container, volume) and port range, and removes them at the end.
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 import os
@@ -93,6 +94,35 @@ def require_host_names() -> None:
             if os.environ.get("CI"):
                 pytest.fail(f"{name}.{HOST_DOMAIN} does not resolve: .ci/run must {hint}")
             pytest.skip(f"{name}.{HOST_DOMAIN} does not resolve ({hint})")
+
+
+def push_over_http(base: str, auth: tuple[str, str], host: str | None = None, repository: str = "app",
+                   tag: str = "v1") -> str:
+    """A tiny image, the same bytes every time, pushed with the registry HTTP API alone (as floci-az users and
+    the fuzzer do); the manifest's digest. `host` sets the Host header (host-style login servers)."""
+    headers = {"Host": host} if host else {}
+
+    def blob(data: bytes) -> dict[str, Any]:
+        digest = "sha256:" + hashlib.sha256(data).hexdigest()
+        started = requests.post(f"{base}/v2/{repository}/blobs/uploads/", headers=headers, auth=auth, timeout=30)
+        assert started.status_code == 202, started.text
+        location = started.headers["Location"]
+        done = requests.put(location if location.startswith("http") else base + location, params={"digest": digest},
+                            data=data, headers={**headers, "Content-Type": "application/octet-stream"}, auth=auth,
+                            timeout=30)
+        assert done.status_code == 201, done.text
+        return {"digest": digest, "size": len(data)}
+
+    config = blob(b'{"architecture":"amd64","os":"linux","rootfs":{"type":"layers","diff_ids":[]}}')
+    layer = blob(b"a layer pushed over HTTP")
+    manifest = json.dumps({
+        "schemaVersion": 2, "mediaType": "application/vnd.oci.image.manifest.v1+json",
+        "config": {"mediaType": "application/vnd.oci.image.config.v1+json", **config},
+        "layers": [{"mediaType": "application/vnd.oci.image.layer.v1.tar", **layer}]}).encode()
+    put = requests.put(f"{base}/v2/{repository}/manifests/{tag}", data=manifest, auth=auth, timeout=30,
+                       headers={**headers, "Content-Type": "application/vnd.oci.image.manifest.v1+json"})
+    assert put.status_code == 201, put.text
+    return "sha256:" + hashlib.sha256(manifest).hexdigest()
 
 
 class Emu:

@@ -9,7 +9,6 @@ own checks and the short lists of the published swaggers' faults.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import re
@@ -20,11 +19,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import requests
 
 from acr_fidelity.server import RunningServer
 from tests.conftest import Arm, shared_path, start
-from tests.docker_support import HOST_DOMAIN, Emu, require_host_names
+from tests.docker_support import HOST_DOMAIN, Emu, push_over_http, require_host_names
 from tests.fuzz.spec import load, load_data_plane
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -68,31 +66,6 @@ def test_the_management_swagger_finds_no_fault(arm_target: RunningServer, tmp_pa
     assert _fuzz(spec, "management.toml", arm_target.url, tmp_path) >= 1000
 
 
-def _push_fixed_image(base: str, host: str, auth: tuple[str, str]) -> str:
-    """`app:v1`, the same bytes every run, through the front door; its manifest's digest."""
-    def blob(data: bytes) -> dict[str, Any]:
-        digest = "sha256:" + hashlib.sha256(data).hexdigest()
-        started = requests.post(f"{base}/v2/app/blobs/uploads/", headers={"Host": host}, auth=auth, timeout=30)
-        assert started.status_code == 202, started.text
-        location = started.headers["Location"]
-        done = requests.put(location if location.startswith("http") else base + location, params={"digest": digest},
-                            data=data, headers={"Host": host, "Content-Type": "application/octet-stream"},
-                            auth=auth, timeout=30)
-        assert done.status_code == 201, done.text
-        return {"digest": digest, "size": len(data)}
-
-    config = blob(b'{"architecture":"amd64","os":"linux","rootfs":{"type":"layers","diff_ids":[]}}')
-    layer = blob(b"a layer for the fuzzer")
-    manifest = json.dumps({
-        "schemaVersion": 2, "mediaType": "application/vnd.oci.image.manifest.v1+json",
-        "config": {"mediaType": "application/vnd.oci.image.config.v1+json", **config},
-        "layers": [{"mediaType": "application/vnd.oci.image.layer.v1.tar", **layer}]}).encode()
-    put = requests.put(f"{base}/v2/app/manifests/v1", data=manifest, auth=auth, timeout=30, headers={
-        "Host": host, "Content-Type": "application/vnd.oci.image.manifest.v1+json"})
-    assert put.status_code == 201, put.text
-    return "sha256:" + hashlib.sha256(manifest).hexdigest()
-
-
 @pytest.mark.usefixtures("docker_engine")
 def test_the_data_plane_swagger_finds_no_fault(tmp_path: Path) -> None:
     require_host_names()
@@ -102,7 +75,7 @@ def test_the_data_plane_swagger_finds_no_fault(tmp_path: Path) -> None:
         login_server = emu.create("hostreg01")["loginServer"]
         user, password = emu.credentials("hostreg01")
         base = f"http://{login_server}"
-        digest = _push_fixed_image(base, login_server, (user, password))
+        digest = push_over_http(base, (user, password), host=login_server)
         generated = _fuzz(spec, "dataplane.toml", base, tmp_path, "--auth", f"{user}:{password}",
                           env={"FUZZ_DIGEST": digest, "FUZZ_LOGIN_SERVER": login_server})
         assert generated >= 1000

@@ -130,10 +130,13 @@ class Backend:
         delivery: Any,
         runner: Callable[[Callable[[], None]], None] | None = None,
         secrets: dict[str, str] | None = None,
+        auto_create_groups: bool = False,
     ) -> None:
         """`delivery` posts webhook events (acr_fidelity/webhooks.py): deliver, events, forget. `secrets` stands in
-        for Key Vault: what credential sets' secret identifiers read."""
+        for Key Vault: what credential sets' secret identifiers read. `auto_create_groups`: a registry PUT into a
+        missing resource group creates it (floci-az's behaviour, a migration aid)."""
         self.store = store
+        self.auto_create_groups = auto_create_groups
         self.delivery = delivery
         self.secrets = secrets or {}
         self.dataplane = dataplane
@@ -315,9 +318,14 @@ class Backend:
             raise DomainError("InvalidRegistryName", name=name)
         sku = _sku(body)
         location = required_location(body)
-        group = self.get_resource_group(subscription_id, resource_group)
+        # floci-az's way, when asked for: a missing group is created (in the registry's location) once the body
+        # is known to be good; Azure's is ResourceGroupNotFound.
+        create_group = self.auto_create_groups and not self.resource_group_exists(subscription_id, resource_group)
+        group = None if create_group else self.get_resource_group(subscription_id, resource_group)
         properties = _properties(body)
         identity = registry_identity(body.get("identity"))
+        if group is None:
+            group, _ = self.put_resource_group(subscription_id, resource_group, {"location": location})
         now = datetime.now(UTC)
         with self.store.transaction():
             existing = self.find_registry(name)
