@@ -15,6 +15,9 @@ def health(request: ArmRequest) -> ArmResponse:
             "dataPlane": emulator.dataplane.health(),
         },
         "stateDir": str(emulator.settings.state_dir) if emulator.settings.state_dir else None,
+        # what a client of a running emulator needs to sign in and address it (the pytest plugin reads them)
+        "tenantId": emulator.settings.tenant_id,
+        "subscriptionId": emulator.settings.subscription_id,
     })
 
 
