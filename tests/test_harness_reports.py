@@ -71,6 +71,21 @@ def test_all_formats(cassette_dir: Path, tmp_path: Path) -> None:
     assert "&lt;b&gt;gap&lt;/b&gt;" in page  # escaped, never markup
 
 
+def test_github_annotations_and_job_summary(cassette_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue 12: `--format github` writes an ::error workflow command per gap, escaped, and the Markdown summary
+    into the job summary."""
+    summary = tmp_path / "summary.md"
+    monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(summary))
+    monkeypatch.chdir(cassette_dir.parent)
+    assert main(["replay", "cassettes", "--report-dir", str(tmp_path / "out"), "--format", "github"]) == 0
+    annotations = [line for line in capsys.readouterr().out.splitlines() if line.startswith("::")]
+    assert len(annotations) == 1
+    assert annotations[0].startswith("::error file=cassettes/one.yaml,title=fidelity gap%3A Registries_CheckName")
+    assert "cassettes/one.yaml#1 POST" in annotations[0] and "%0Aplanted: recorded <b>gap</b>" in annotations[0]
+    assert "ACR fidelity" in summary.read_text()
+
+
 def test_html_renders_in_headless_chromium(cassette_dir: Path, tmp_path: Path) -> None:
     browser = next((b for b in ("chromium", "chromium-browser", "google-chrome") if shutil.which(b)), None)
     if browser is None:

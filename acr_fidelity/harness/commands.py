@@ -19,7 +19,7 @@ def add_harness_commands(subparsers: Any) -> None:
     replay.add_argument("--target", help="replay against this running emulator instead of a fresh one per cassette")
     replay.add_argument("--report-dir", default="reports", help="where file reports go (default: reports/)")
     replay.add_argument("--format", default="console,json",
-                        help="comma-separated: console,json,junit,html,markdown (default: console,json)")
+                        help="comma-separated: console,json,junit,html,markdown,github (default: console,json)")
     replay.add_argument("--baseline", help="a previous fidelity.json: fail when something that matched no longer does")
     replay.add_argument("--write-baseline", metavar="FILE", help="also write this run as a baseline (classes only)")
     replay.add_argument("--fail-under", type=float, metavar="PERCENT", help="fail when fidelity is below PERCENT")

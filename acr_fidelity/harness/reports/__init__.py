@@ -10,13 +10,13 @@ Writer = Callable[[dict[str, Any], Path], Path | None]  # (JSON report document,
 
 
 def _registry() -> dict[str, Writer]:
-    from acr_fidelity.harness.reports import console, html, json_report, junit, markdown
+    from acr_fidelity.harness.reports import console, github, html, json_report, junit, markdown
 
     return {"console": console.write, "json": json_report.write, "junit": junit.write, "html": html.write,
-            "markdown": markdown.write}
+            "markdown": markdown.write, "github": github.write}
 
 
-FORMATS = ("console", "json", "junit", "html", "markdown")
+FORMATS = ("console", "json", "junit", "html", "markdown", "github")
 
 
 def writer(name: str) -> Writer:
