@@ -42,6 +42,20 @@ def _cmd_config(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_doctor(args: argparse.Namespace) -> int:
+    from acr_fidelity.doctor import examine
+
+    findings = examine(_settings_from(args))
+    table = Table(title="acr-fidelity doctor")
+    for column in ("check", "", "found", "to do"):
+        table.add_column(column, overflow="fold")
+    for f in findings:
+        mark = "[green]ok[/]" if f.ok else ("[red]fail[/]" if f.needed else "[yellow]warn[/]")
+        table.add_row(f.check, mark, f.found, f.fix)
+    Console().print(table)
+    return 1 if any(not f.ok and f.needed for f in findings) else 0
+
+
 def _certificate(settings: Settings) -> CertificatePair:
     if settings.tls_cert_file and settings.tls_key_file:
         return CertificatePair(settings.tls_cert_file, settings.tls_key_file)
@@ -112,6 +126,11 @@ def build_parser() -> argparse.ArgumentParser:
     server_options(cert)
     cert.add_argument("--bundle", metavar="FILE", help="write the system CAs plus the certificate here instead")
     cert.set_defaults(func=_cmd_cert)
+
+    doctor = sub.add_parser("doctor", help="check Docker, the registry image, ports, the certificate and the "
+                                           "clients, and say what to fix")
+    server_options(doctor)
+    doctor.set_defaults(func=_cmd_doctor)
 
     env = sub.add_parser("env", help="print the environment and login lines that point a client at the emulator")
     server_options(env)
