@@ -86,6 +86,32 @@ def test_github_annotations_and_job_summary(cassette_dir: Path, tmp_path: Path, 
     assert "ACR fidelity" in summary.read_text()
 
 
+def test_console_reads_at_80_columns(cassette_dir: Path, tmp_path: Path) -> None:
+    """Issue 12: in a CI log (80 columns) nothing is cut: operation ids, whole counts, unsupported calls grouped by
+    route with a count, each gap with cassette#index, path and both values."""
+    import io
+
+    from rich.console import Console
+
+    from acr_fidelity.harness.reports.console import render
+
+    for n in range(3):  # the same unsupported route under three names: one line, counted
+        write_cassette(cassette_dir / f"tasks{n}.yaml", [
+            interaction("GET", f"{REG}/name{n}with-a-long-name/tasks/task{n}?api-version=2025-04-01", 200, {})])
+    out = tmp_path / "reports"
+    assert _replay(cassette_dir, out) == 0
+    doc = json.loads((out / "fidelity.json").read_text())
+    console = Console(width=80, file=io.StringIO(), color_system=None)
+    render(doc, console)
+    text = console.file.getvalue()
+    assert max(len(line) for line in text.splitlines()) <= 80 and "…" not in text.split("not served")[0]
+    assert "Registries_CheckNameAvailability" in text and "/subscriptions/" not in text.split("not served")[0]
+    assert "3 × GET {group}/Microsoft.ContainerRegistry/registries/{name}/tasks/{name}" in text
+    assert "1 × GET {group}/Microsoft.ContainerRegistry/registries/{name}/tasks" in text
+    assert "cassettes/one.yaml#1 POST Registries_CheckNameAvailability" in text
+    assert "planted (removed)" in text and "recorded <b>gap</b>" in text and "replayed null" in text
+
+
 def test_html_renders_in_headless_chromium(cassette_dir: Path, tmp_path: Path) -> None:
     browser = next((b for b in ("chromium", "chromium-browser", "google-chrome") if shutil.which(b)), None)
     if browser is None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 from acr_fidelity.arm.routes import ROUTES, Route, Versioning
 from acr_fidelity.frontdoor.routes import ROUTES as DATA_PLANE_ROUTES
@@ -47,3 +48,27 @@ def find(method: str, path: str, login_server: str | None = None) -> ScopeEntry 
         if entry.method == method.upper() and entry.pattern.match(path):
             return entry
     return None
+
+
+_NAMED = {"subscriptions": "{subscriptionId}", "resourcegroups": "{resourceGroupName}"}
+
+
+def route_template(uri: str) -> str:
+    """An ARM path with its names replaced by placeholders (`…/providers/Microsoft.Network/virtualNetworks/{name}`),
+    so that calls outside the emulator's scope group by what they are, not by the names a recorder used."""
+    path = _normalize(urlsplit(uri).path)
+    segments, out, index = path.strip("/").split("/"), [], 0
+    while index < len(segments):
+        segment = segments[index]
+        out.append(segment)
+        if segment.lower() in _NAMED and index + 1 < len(segments):
+            out.append(_NAMED[segment.lower()])
+            index += 2
+            continue
+        if segment.lower() == "providers" and index + 1 < len(segments):
+            rest = segments[index + 2:]
+            # after the namespace, types and names alternate (a trailing type is an action or a collection)
+            out += [segments[index + 1], *(part if n % 2 == 0 else "{name}" for n, part in enumerate(rest))]
+            break
+        index += 1
+    return "/" + "/".join(out)
