@@ -112,22 +112,39 @@ def test_console_reads_at_80_columns(cassette_dir: Path, tmp_path: Path) -> None
     assert "planted (removed)" in text and "recorded <b>gap</b>" in text and "replayed null" in text
 
 
-def test_html_renders_in_headless_chromium(cassette_dir: Path, tmp_path: Path) -> None:
+def _chromium(*args: str) -> str:
     browser = next((b for b in ("chromium", "chromium-browser", "google-chrome") if shutil.which(b)), None)
     if browser is None:
         if os.environ.get("CI"):
             pytest.fail("chromium is missing: CI must install it")
         pytest.skip("chromium is not installed (apt-get install -y chromium)")
+    with tempfile.TemporaryDirectory() as profile:
+        return subprocess.run(
+            [browser, "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+             "--disable-component-update", "--disable-sync", "--no-first-run", "--hide-scrollbars",
+             f"--user-data-dir={profile}", *args],
+            capture_output=True, text=True, timeout=120, check=True).stdout
+
+
+def test_html_fits_1280_px_in_headless_chromium(cassette_dir: Path, tmp_path: Path) -> None:
+    """Issue 12: the page fits 1,280 px without horizontal scrolling; the gap shows both bodies, its path marked.
+    The measuring script goes into a copy: the report itself has none."""
     out = tmp_path / "reports"
     _replay(cassette_dir, out)
-    with tempfile.TemporaryDirectory() as profile:
-        dom = subprocess.run(
-            [browser, "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-             "--disable-component-update", "--disable-sync", "--no-first-run", f"--user-data-dir={profile}",
-             "--dump-dom", (out / "fidelity.html").as_uri()],
-            capture_output=True, text=True, timeout=120, check=True).stdout
+    page = (out / "fidelity.html").read_text()
+    assert "<script" not in page and "<svg" in page
+    probe = tmp_path / "probe.html"
+    probe.write_text(page.replace("</body>", "<script>document.body.dataset.fits = String("
+                                  "document.documentElement.scrollWidth <= window.innerWidth) + ' ' + "
+                                  "document.documentElement.scrollWidth;</script></body>"))
+    dom = _chromium("--window-size=1280,900", "--dump-dom", probe.as_uri())
+    assert 'data-fits="true ' in dom, dom[:300]
     assert "ACR fidelity" in dom and "Per operation" in dom and "Registries_CheckNameAvailability" in dom
-    assert "planted" in dom
+    assert "<mark>" in dom and "planted" in dom
+    assert "<code>{group}/Microsoft.ContainerRegistry/registries/{name}/tasks</code>" in dom
+    shot = tmp_path / "fidelity.png"
+    _chromium("--window-size=1280,1600", f"--screenshot={shot}", (out / "fidelity.html").as_uri())
+    assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
 def test_compare_and_baseline(cassette_dir: Path, tmp_path: Path) -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -17,7 +16,7 @@ from rich.table import Table
 from acr_fidelity.harness.diff import CLASSES, GOOD, SCORED
 from acr_fidelity.harness.replay import ProgressFn
 from acr_fidelity.harness.reports import pct
-from acr_fidelity.harness.scope import route_template
+from acr_fidelity.harness.reports.groups import operation_name, operations, seeded_groups, unsupported_groups
 
 _STYLE = {"match": "green", "deviation": "cyan", "lro-shape": "blue", "gap": "red", "error": "bold red",
           "skipped": "yellow", "unsupported": "dim"}
@@ -38,41 +37,6 @@ def progress_bar(total: int, console: Console | None = None) -> Iterator[Progres
 def _short(value: Any, limit: int = 60) -> str:
     text = json.dumps(value) if not isinstance(value, str) else value
     return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-def operation_name(key: str) -> str:
-    """`Registries_Get (GET /subscriptions/…)` -> `Registries_Get`: the operation id reads better than its path."""
-    return key.split(" (", 1)[0]
-
-
-def operations(doc: dict[str, Any]) -> dict[str, Counter[str]]:
-    """The class counts of each operation the emulator serves, one row per operation id (the same operation may be
-    reached at several templates: path-style and host-style login servers)."""
-    rows: dict[str, Counter[str]] = {}
-    for key, o in doc["by_operation"].items():
-        if o["scored"] or o["counts"]["skipped"]:  # operations outside the scope are grouped by route instead
-            rows.setdefault(operation_name(key), Counter()).update(o["counts"])
-    return dict(sorted(rows.items()))
-
-
-_PREFIXES = (("/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/", "{group}/"),
-             ("/subscriptions/{subscriptionId}/providers/", "{subscription}/"),
-             ("/subscriptions/{subscriptionId}/", "{subscription}/"))
-
-
-def short_template(template: str) -> str:
-    """A route template without the ARM prefix every one of them shares, so that a line fits 80 columns."""
-    for prefix, shown in _PREFIXES:
-        if template.startswith(prefix):
-            return shown + template[len(prefix):]
-    return template
-
-
-def unsupported_groups(doc: dict[str, Any]) -> list[tuple[str, str, int]]:
-    """Interactions outside the emulator's scope, grouped by method and route template, most frequent first."""
-    counts = Counter((i["method"], i["template"] or route_template(i["uri"]))
-                     for i in doc["interactions"] if i["class"] == "unsupported")
-    return [(method, short_template(template), n) for (method, template), n in counts.most_common()]
 
 
 def render(doc: dict[str, Any], console: Console) -> None:
@@ -106,13 +70,11 @@ def render(doc: dict[str, Any], console: Console) -> None:
     if used:
         console.print("[bold]rules applied[/]: " + ", ".join(f"{rid} ×{m['count']} ({m['kind']})"
                                                             for rid, m in used.items()), overflow="fold")
-    seeded = Counter((step["method"], short_template(route_template(step["path"]))
-                      if step["path"].startswith("/subscriptions/") else "an image (data plane)", step.get("status"))
-                     for c in doc["cassettes"] for step in c["seeded"])
+    seeded = seeded_groups(doc)
     if seeded:
-        console.print(f"[bold]seeded[/] {seeded.total()} resource(s) the recordings presuppose (each in "
+        console.print(f"[bold]seeded[/] {sum(n for *_, n in seeded)} resource(s) the recordings presuppose (each in "
                       "fidelity.json):", highlight=False)
-        for (method, template, status), n in seeded.most_common():
+        for method, template, status, n in seeded:
             console.print(f"  {n:>4} × {method} {template} → {status}", highlight=False, overflow="fold")
     for c in doc["cassettes"]:
         if c["error"]:
