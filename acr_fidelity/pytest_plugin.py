@@ -98,7 +98,7 @@ def _docker_answers() -> bool:
     return True
 
 
-def _running(url: str, workdir: Path) -> AcrEmulator:
+def running_emulator(url: str, workdir: Path) -> AcrEmulator:
     """An emulator that is already running: its certificate comes from its own /_emulator/cert (plain HTTP on the
     same port), so nothing needs to be trusted beforehand."""
     parts = urlsplit(url)
@@ -119,7 +119,7 @@ def acr_emulator(request: pytest.FixtureRequest) -> Iterator[AcrEmulator]:
     url = request.config.getoption("--acr-emulator-url") or request.config.getini("acr_emulator_url")
     workdir = Path(tempfile.mkdtemp(prefix="acr-emulator-"))
     if url:
-        yield _running(url, workdir)
+        yield running_emulator(url, workdir)
         return
     from acr_fidelity.config import load_settings
     from acr_fidelity.server import start_in_thread

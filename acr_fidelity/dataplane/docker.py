@@ -446,12 +446,16 @@ class DockerDataPlane:
         address = ("127.0.0.1", port)
         if not self.host_network:
             container.reload()
-            ip = (container.attrs.get("NetworkSettings") or {}).get("IPAddress")
+            ip = self._bridge_ip(container)
             if ip and _answers(5000, ip):
                 address = (ip, 5000)
         with self._lock:
             self._port = port
             self._address = address
+
+    @staticmethod
+    def _bridge_ip(container: Container) -> str | None:
+        return (container.attrs.get("NetworkSettings") or {}).get("IPAddress") or None
 
     def _ensure_image(self) -> None:
         try:
@@ -533,9 +537,12 @@ class DockerDataPlane:
         return container if container is not None and container.status == "running" else None
 
     def _await_answer(self, container: Container, port: int, timeout: float, required: bool = False) -> bool:
+        """Whether the registry answers, at its published loopback port or at its bridge address: from inside a
+        container of its own (the emulator's image), the host's loopback is out of reach."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            if _answers(port):
+            bridge = None if self.host_network else self._bridge_ip(container)
+            if _answers(port) or (bridge is not None and _answers(5000, bridge)):
                 return True
             container.reload()
             if container.status not in ("running", "created", "restarting"):
@@ -553,9 +560,9 @@ class DockerDataPlane:
         while True:
             with self._lock:
                 self._want()
-                status, error, port = self._status, self._error, self._port
-            if status == "ready" and port is not None:
-                return f"http://127.0.0.1:{port}"
+                status, error, address = self._status, self._error, self._address
+            if status == "ready" and address is not None:
+                return f"http://{address[0]}:{address[1]}"  # where _adopt found it answering
             if status == "failed" or time.monotonic() > deadline:
                 raise DomainError("DataPlaneUnavailable", message=error or "the registry container is not ready")
             time.sleep(0.2)
