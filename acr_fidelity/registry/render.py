@@ -74,6 +74,8 @@ def render_registry(
     """`locations`: the home location and those of its replications, which the endpoint host names follow;
     `connections`: its private endpoint connections, rendered."""
     stored = record["properties"]
+    # Azure's endpoint host names follow the login server's label: `{name}-{hash}` with a domain name label scope.
+    label = record.get("domainLabel") or record["name"].lower()
     properties: dict[str, Any] = {
         "loginServer": login_server,
         "creationDate": record["createdAt"].replace("+00:00", "Z"),
@@ -84,10 +86,10 @@ def render_registry(
             continue  # network rules are a Premium feature
         if key == "dataEndpointHostNames":
             enabled = stored["dataEndpointEnabled"]
-            properties[key] = [f"{record['name'].lower()}.{at}.data.azurecr.io" for at in locations] if enabled else []
+            properties[key] = [f"{label}.{at}.data.azurecr.io" for at in locations] if enabled else []
         elif key == "regionalEndpointHostNames":
             enabled = stored["regionalEndpoints"] == "Enabled"
-            properties[key] = [f"{record['name'].lower()}.{at}.geo.azurecr.io" for at in locations] if enabled else []
+            properties[key] = [f"{label}.{at}.geo.azurecr.io" for at in locations] if enabled else []
         elif key == "privateEndpointConnections":
             properties[key] = connections
         else:
