@@ -134,3 +134,14 @@ def test_emptied_rules_lower_the_score(tmp_path: Path) -> None:
     bare = to_json(Replayer(load_rules([empty])).run([path]))["summary"]
     assert bare["fidelity"] < full["fidelity"]
     assert bare["counts"]["gap"] > full["counts"]["gap"]
+
+
+def test_a_rule_scoped_to_a_cassette_excuses_nothing_elsewhere(tmp_path: Path) -> None:
+    """A recording's quirk (`cassettes:`) is excused in that recording only."""
+    rules_file = tmp_path / "scoped.yaml"
+    rules_file.write_text("rules:\n  - id: one-quirk\n    kind: deviation\n    reason: that recording only\n"
+                          "    check: any-string\n    cassettes: ['*/quirky.yaml']\n    paths: [odd]\n")
+    rules = load_rules([rules_file], builtin=False)
+    assert rules.find(["odd"], None, "a", "b", "cassettes/quirky.yaml") is not None
+    assert rules.find(["odd"], None, "a", "b", "cassettes/other.yaml") is None
+    assert rules.find(["odd"], None, "a", "b") is None

@@ -120,6 +120,7 @@ def compare(
     rules: RuleSet,
     operation_id: str | None = None,
     keep_ids: set[str] | None = None,
+    cassette: str | None = None,
 ) -> Outcome:
     """Classify a replayed response against the recorded one; inputs are never modified."""
     gaps: list[Gap] = []
@@ -149,7 +150,7 @@ def compare(
                 if lro_shape and path[:2] in (["properties", "provisioningState"], ["properties", "status"]):
                     continue  # the same resource seen at another point of its creation (state, progress)
                 if level.t2 is not notpresent:  # only the absent-in-recording check accepts a missing side
-                    rule = rules.find(path, operation_id, before, after)
+                    rule = rules.find(path, operation_id, before, after, cassette)
                     if rule is not None:
                         applied.append(rule.id)
                         deviations = deviations or rule.kind == "deviation"

@@ -423,7 +423,7 @@ class CassetteReplay:
         result_kw = {"replayed": _replayed_dict(url, replayed)}
         if replayed.status >= 500 and rec.status < 500:
             return self._result(rec, entry, ERROR, note=f"emulator answered {replayed.status}", **result_kw)
-        outcome = compare(_recorded_response(rec), replayed, self.rules, entry.operation_id, None)
+        outcome = compare(_recorded_response(rec), replayed, self.rules, entry.operation_id, None, self.cassette.id)
         return self._result(rec, entry, outcome.cls, note=outcome.note, gaps=outcome.gaps, rules=outcome.rules,
                             **result_kw)
 
@@ -475,7 +475,7 @@ class CassetteReplay:
         if replayed.status >= 500 and rec.status < 500:
             return self._result(rec, entry, ERROR, note=f"emulator answered {replayed.status}", **result_kw)
         operation_id = entry.operation_id if entry else None
-        outcome = compare(recorded, replayed, self.rules, operation_id, self._keep_ids(rec))
+        outcome = compare(recorded, replayed, self.rules, operation_id, self._keep_ids(rec), self.cassette.id)
         note = "; ".join(n for n in (outcome.note, f"{extra} extra polls" if extra else "") if n)
         return self._result(rec, entry, outcome.cls, note=note, gaps=outcome.gaps, rules=outcome.rules, **result_kw)
 

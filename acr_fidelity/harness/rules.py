@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fnmatch
 import re
 import uuid
 from collections.abc import Callable, Iterable, Sequence
@@ -33,9 +34,13 @@ class Rule:
     check: str
     operations: tuple[str, ...] = ()
     options: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
+    # cassette ids (fnmatch globs) the rule is for: a rule about one recording's quirk excuses nothing elsewhere
+    cassettes: tuple[str, ...] = ()
 
-    def applies_to(self, path: Sequence[Any], operation_id: str | None) -> bool:
+    def applies_to(self, path: Sequence[Any], operation_id: str | None, cassette: str | None = None) -> bool:
         if self.operations and operation_id not in self.operations:
+            return False
+        if self.cassettes and not (cassette and any(fnmatch.fnmatchcase(cassette, c) for c in self.cassettes)):
             return False
         return any(glob_match(p, path) for p in self.paths)
 
@@ -153,10 +158,12 @@ class RuleSet:
     rules: list[Rule]
     sources: list[str]
 
-    def find(self, path: Sequence[Any], operation_id: str | None, recorded: Any, replayed: Any) -> Rule | None:
-        """The first rule that covers this path and whose check passes on both values."""
+    def find(self, path: Sequence[Any], operation_id: str | None, recorded: Any, replayed: Any,
+             cassette: str | None = None) -> Rule | None:
+        """The first rule that covers this path (in this operation and cassette) and whose check passes on both
+        values."""
         for rule in self.rules:
-            if rule.applies_to(path, operation_id) and rule.passes(recorded, replayed):
+            if rule.applies_to(path, operation_id, cassette) and rule.passes(recorded, replayed):
                 return rule
         return None
 
@@ -190,7 +197,7 @@ def _parse(doc: Any, source: str) -> tuple[list[Rule], bool]:
         if check == "pattern" and not {"recorded", "replayed"} <= set(options):
             raise RulesError(f"{where}: check pattern needs `recorded` and `replayed` regexes")
         rules.append(Rule(str(raw["id"]), kind, str(raw["reason"]).strip(), tuple(str(p) for p in paths), check,
-                          tuple(raw.get("operations") or ()), options))
+                          tuple(raw.get("operations") or ()), options, tuple(raw.get("cassettes") or ())))
     return rules, bool(doc.get("replace"))
 
 
