@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from acr_fidelity.pytest_plugin import AcrEmulator
 from tests.conftest import start
 
 pytest_plugins = ["pytester"]
@@ -48,3 +49,15 @@ def test_the_login_server_answers(acr_emulator):
     assert challenge.status_code == 401 and "Bearer" in challenge.headers["WWW-Authenticate"]
 ''')
     pytester.runpytest("--acr-emulator-data-plane=on", "-p", "no:cacheprovider").assert_outcomes(passed=2)
+
+
+def test_this_suite_uses_the_fixture_too(acr_emulator: AcrEmulator) -> None:
+    """The project's own suite takes the fixture as a user's would (session-scoped, data plane when Docker answers)."""
+    from azure.mgmt.containerregistry import models
+
+    acr_emulator.resource_group("dogfood-rg")
+    client = acr_emulator.client
+    registry = client.registries.begin_create("dogfood-rg", "dogfoodreg01", models.Registry(
+        location="westus", sku=models.Sku(name="Standard"))).result()
+    assert registry.provisioning_state == "Succeeded"
+    assert client.registries.get("dogfood-rg", "dogfoodreg01").sku.name == "Standard"
