@@ -82,20 +82,11 @@ class AcrEmulator:
                                                  credential_scopes=[ARM_SCOPE], connection_verify=self.ca_bundle)
 
 
-def _free_port() -> int:
+def free_port() -> int:
+    """A TCP port on loopback that nothing holds right now."""
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
-
-
-def _docker_answers() -> bool:
-    try:
-        import docker
-
-        docker.from_env(timeout=5).ping()
-    except Exception:  # noqa: BLE001 - any failure means: no engine, run mocked
-        return False
-    return True
 
 
 def running_emulator(url: str, workdir: Path) -> AcrEmulator:
@@ -122,12 +113,13 @@ def acr_emulator(request: pytest.FixtureRequest) -> Iterator[AcrEmulator]:
         yield running_emulator(url, workdir)
         return
     from acr_fidelity.config import load_settings
+    from acr_fidelity.harness.dataplane import docker_answers
     from acr_fidelity.server import start_in_thread
     from acr_fidelity.tls.certs import trust_bundle
 
     wanted = request.config.getoption("--acr-emulator-data-plane")
-    docker = wanted == "on" or (wanted == "auto" and _docker_answers())
-    port = _free_port()
+    docker = wanted == "on" or (wanted == "auto" and docker_answers())
+    port = free_port()
     settings = load_settings(env={}, overrides={
         "port": 0, "acr_mocked": not docker, "config_dir": str(workdir), "acr_keep_container": False,
         "acr_namespace": f"pytest-{uuid.uuid4().hex[:8]}", "acr_base_port": port, "acr_max_port": port})

@@ -6,7 +6,6 @@ import atexit
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -21,6 +20,7 @@ import pytest
 import requests
 
 from acr_fidelity.config import load_settings
+from acr_fidelity.pytest_plugin import free_port
 from acr_fidelity.server import RunningServer, start_in_thread
 from acr_fidelity.tls.certs import trust_bundle
 
@@ -56,12 +56,6 @@ def trust_bundle_for(server: RunningServer) -> Path:
     """System CAs plus the emulator's certificate: what REQUESTS_CA_BUNDLE must name for real clients."""
     assert server.emulator.certificate is not None
     return trust_bundle(server.emulator.certificate, KEYS_DIR / "bundle.pem")
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def spawn_serve(workdir: Path, *args: str, port: int | None = None) -> tuple[subprocess.Popen, str]:

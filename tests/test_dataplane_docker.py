@@ -11,7 +11,6 @@ import hashlib
 import io
 import json
 import os
-import socket
 import subprocess
 import tarfile
 import time
@@ -26,7 +25,7 @@ import requests
 from acr_fidelity.config import load_settings
 from acr_fidelity.dataplane.images import ACCEPT
 from acr_fidelity.server import start_in_thread
-from tests.conftest import Arm, reg_path
+from tests.conftest import Arm, free_port, reg_path
 from tests.docker_support import (
     BASE_PORT,
     CONTAINER,
@@ -187,12 +186,6 @@ def test_import_between_registries_modes_and_missing_source(emu: Emu, tmp_path: 
     assert emu.import_image("importdst1", unreachable)["code"] == "SourceRegistryUnreachable"
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 PLAIN_USER, PLAIN_PASSWORD = "puller", "s3cret-pw"
 
 
@@ -209,7 +202,7 @@ def plain_registry(tmp_path: Path) -> Iterator[str]:
     """Debian's registry binary served bare on a free port, with basic auth: a registry the emulator does not
     manage. The docker CLI is logged in to it for the test's pushes."""
     binary = require("docker-registry", "scripts/build-registry-image installs it")
-    port = _free_port()
+    port = free_port()
     (tmp_path / "htpasswd").write_text(f"{PLAIN_USER}:{_bcrypt(PLAIN_PASSWORD)}\n")
     config = tmp_path / "config.yml"
     config.write_text(f"version: 0.1\nstorage:\n  filesystem:\n    rootdirectory: {tmp_path}/data\n"

@@ -552,9 +552,10 @@ class Replayer:
         if is_spec_example(path):
             from acr_fidelity.harness.examples import is_data_plane_example, replay_example
 
-            if not self.target and is_data_plane_example(path) and not self.docker:
+            on_docker = not self.target and is_data_plane_example(path)
+            if on_docker and not self.docker:  # a worker's: handed back to run in turn
                 return None
-            if not self.target and is_data_plane_example(path) and dataplane.docker_answers():
+            if on_docker and dataplane.docker_answers():
                 self.used_docker = True
                 with _quiet_tornado(), dataplane.docker_emulator(self.namespace) as (base, data_plane):
                     result = replay_example(path, root, base, self.swagger, self.api_version, data_plane)
@@ -570,9 +571,10 @@ class Replayer:
             from acr_fidelity.harness.cassette import cassette_id
 
             return CassetteResult(cassette_id(path, root), str(path), error=f"cannot load: {exc}")
-        if not self.target and dataplane.has_data_plane(cassette) and not self.docker:
+        on_docker = not self.target and dataplane.has_data_plane(cassette)
+        if on_docker and not self.docker:  # a worker's: handed back to run in turn
             return None
-        if not self.target and dataplane.has_data_plane(cassette) and dataplane.docker_answers():
+        if on_docker and dataplane.docker_answers():
             self.used_docker = True
             with _quiet_tornado(), dataplane.docker_emulator(self.namespace) as (base, data_plane):
                 return CassetteReplay(cassette, base, self.rules, self.api_version, self.progress,

@@ -13,7 +13,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from acr_fidelity.harness.diff import CLASSES, GOOD, SCORED
+from acr_fidelity.harness.diff import CLASSES, GOOD
 from acr_fidelity.harness.replay import ProgressFn
 from acr_fidelity.harness.reports import pct
 from acr_fidelity.harness.reports.groups import operation_name, operations, seeded_groups, unsupported_groups
@@ -52,11 +52,10 @@ def render(doc: dict[str, Any], console: Console) -> None:
     table.add_column("operation", overflow="fold", ratio=1)
     for header, style in (("n", ""), ("ok", "green"), ("gap", "red"), ("err", "bold red"), ("fidelity", "")):
         table.add_column(header, justify="right", style=style, no_wrap=True)
-    for name, counts in operations(doc).items():
-        scored = sum(counts[c] for c in SCORED)
-        good = sum(counts[c] for c in GOOD)
-        table.add_row(name, str(sum(counts.values())), str(good), str(counts["gap"] or ""),
-                      str(counts["error"] or ""), pct(good / scored if scored else None))
+    for name, o in operations(doc).items():
+        counts = o["counts"]
+        table.add_row(name, str(o["total"]), str(sum(counts[c] for c in GOOD)), str(counts["gap"] or ""),
+                      str(counts["error"] or ""), pct(o["fidelity"]))
     console.print(table)
 
     groups = unsupported_groups(doc)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
+from acr_fidelity.harness.model import summarize
 from acr_fidelity.harness.scope import route_template
 
 
@@ -13,14 +14,15 @@ def operation_name(key: str) -> str:
     return key.split(" (", 1)[0]
 
 
-def operations(doc: dict[str, Any]) -> dict[str, Counter[str]]:
-    """The class counts of each operation the emulator serves, one row per operation id (the same operation may be
-    reached at several templates: path-style and host-style login servers)."""
+def operations(doc: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """The summary (counts, fidelity, as the JSON report's) of each operation the emulator serves, one row per
+    operation id (the same operation may be reached at several templates: path-style and host-style login
+    servers)."""
     rows: dict[str, Counter[str]] = {}
     for key, o in doc["by_operation"].items():
         if o["scored"] or o["counts"]["skipped"]:  # operations outside the scope are grouped by route instead
             rows.setdefault(operation_name(key), Counter()).update(o["counts"])
-    return dict(sorted(rows.items()))
+    return {name: summarize(counts.elements()) for name, counts in sorted(rows.items())}
 
 
 _PREFIXES = (("/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/", "{group}/"),

@@ -9,7 +9,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from acr_fidelity.harness.diff import CLASSES, GOOD, SCORED, format_path, key_value_list
+from acr_fidelity.harness.diff import CLASSES, format_path, key_value_list
 from acr_fidelity.harness.reports import pct
 from acr_fidelity.harness.reports.groups import operation_name, operations, seeded_groups, unsupported_groups
 
@@ -50,16 +50,15 @@ def _chart(counts: dict[str, int]) -> str:
             f"{''.join(bars)}{''.join(legend)}</svg>")
 
 
-def _counts_table(title: str, rows: dict[str, dict[str, int]]) -> str:
+def _counts_table(title: str, rows: dict[str, dict[str, Any]]) -> str:
+    """Rows of summaries as the JSON report has them (`counts`, `total`, `fidelity`)."""
     head = "<th class='n'>n</th>" + "".join(f"<th class='n' title='{c}'>{_SHORT.get(c, c)}</th>" for c in CLASSES)
     head += "<th class='w'>fidelity</th>"
     body = []
-    for name, counts in rows.items():
-        scored = sum(counts[c] for c in SCORED)
-        fidelity = sum(counts[c] for c in GOOD) / scored if scored else None
-        cells = "".join(f"<td class='n {c}'>{counts[c] or ''}</td>" for c in CLASSES)
-        body.append(f"<tr><td>{_e(name)}</td><td class='n'>{sum(counts.values())}</td>{cells}"
-                    f"<td class='w'>{pct(fidelity)}</td></tr>")
+    for name, o in rows.items():
+        cells = "".join(f"<td class='n {c}'>{o['counts'][c] or ''}</td>" for c in CLASSES)
+        body.append(f"<tr><td>{_e(name)}</td><td class='n'>{o['total']}</td>{cells}"
+                    f"<td class='w'>{pct(o['fidelity'])}</td></tr>")
     return f"<h2>{_e(title)}</h2><table><tr><th></th>{head}</tr>{''.join(body)}</table>"
 
 
@@ -129,8 +128,8 @@ def render(doc: dict[str, Any]) -> str:
         "<th class='w'>method</th><th>route</th></tr>"
         + "".join(f"<tr><td class='n'>{n}</td><td class='w'>{_e(m)}</td><td><code>{_e(t)}</code></td></tr>"
                   for m, t, n in unsupported) + "</table>",
-        _counts_table("Per cassette", {k: v["counts"] for k, v in doc["by_cassette"].items()}),
-        _counts_table("Per api-version", {k: v["counts"] for k, v in doc["by_api_version"].items()}),
+        _counts_table("Per cassette", doc["by_cassette"]),
+        _counts_table("Per api-version", doc["by_api_version"]),
         f"<h2>Rules</h2><table><tr><th>id</th><th class='w'>kind</th><th class='n'>count</th><th>reason</th>"
         f"</tr>{rules}</table>",
         "<h2>Seeding</h2><table><tr><th class='n'>n</th><th class='w'>method</th><th>route</th>"
