@@ -8,11 +8,11 @@ import socket
 from dataclasses import dataclass
 
 import tornado.httpserver
-import tornado.log
 import tornado.netutil
 import tornado.web
 
-from acr_fidelity.arm.dispatcher import ArmDispatcher
+from acr_fidelity.accesslog import log_request
+from acr_fidelity.arm.dispatcher import ArmServer
 from acr_fidelity.background import BackgroundServer, start_background
 from acr_fidelity.config import Settings
 from acr_fidelity.emulator import Emulator, build_emulator
@@ -35,19 +35,8 @@ ARM_HEAD_TIMEOUT = 60.0
 ARM_HEAD_LIMIT = 1024 * 1024
 
 
-def log_request(handler: tornado.web.RequestHandler) -> None:
-    """The access log: answers below 400 at DEBUG (a line per request costs a busy emulator a tenth of its rate),
-    client errors at WARNING and server errors at ERROR, as Tornado logs them."""
-    status = handler.get_status()
-    level = logging.DEBUG if status < 400 else logging.WARNING if status < 500 else logging.ERROR
-    if tornado.log.access_log.isEnabledFor(level):
-        request = handler.request
-        tornado.log.access_log.log(level, "%d %s %s (%s) %.2fms", status, request.method, request.uri,
-                                   request.remote_ip, 1000.0 * request.request_time())
-
-
-def make_app(emulator: Emulator) -> tornado.web.Application:
-    return tornado.web.Application([(r".*", ArmDispatcher, {"emulator": emulator})], log_function=log_request)
+def make_app(emulator: Emulator) -> ArmServer:
+    return ArmServer(emulator)
 
 
 def make_frontdoor_app(emulator: Emulator) -> tornado.web.Application:

@@ -1,30 +1,39 @@
-"""The one Tornado handler: normalizes the path, finds the route, applies ARM's checks (auth, api-version,
-provider registration, body size) in ARM's order, calls the route's handler and writes its answer. Every error,
-including unknown paths, wrong verbs and unexpected failures, leaves through the ARM envelope."""
+"""The one dispatcher of ARM requests (a Tornado message delegate): normalizes the path, finds the route, applies
+ARM's checks (auth, api-version, provider registration, body size) in ARM's order, calls the route's handler and
+writes its answer. Every error, including unknown paths, wrong verbs and unexpected failures, leaves through the ARM
+envelope."""
 
 from __future__ import annotations
 
+import asyncio
+import functools
 import inspect
 import json
 import logging
 import random
 import re
+import time
 from collections.abc import Awaitable
-from typing import Any
 from urllib.parse import urlsplit
 
 import tornado.httputil
-import tornado.web
 
+from acr_fidelity.accesslog import log_answer
 from acr_fidelity.arm.errors import ArmError
 from acr_fidelity.arm.http import NO_BODY, ArmRequest, ArmResponse, bearer_token
-from acr_fidelity.arm.routes import Route, Versioning, allowed_methods, match
+from acr_fidelity.arm.routes import Route, Versioning, match
 from acr_fidelity.emulator import Emulator
 from acr_fidelity.identity.tokens import GUID, TokenRejected
 from acr_fidelity.registry.errors import DomainError
 from acr_fidelity.registry.locations import REGIONS
 
 log = logging.getLogger("acr_fidelity.arm")
+
+
+@functools.lru_cache(maxsize=1)
+def _http_date(second: int) -> str:
+    """The Date header, formatted once a second rather than once an answer."""
+    return tornado.httputil.format_timestamp(second)
 
 
 def _request_id() -> str:
@@ -39,6 +48,15 @@ MAX_URL_BYTES = 16 * 1024
 MAX_HEADER_BYTES = 64 * 1024
 
 
+def _argument(value: bytes) -> str:
+    """A query argument as text, read as Tornado's handlers read them: control characters blanked, the ends
+    stripped (bytes that are not UTF-8 become U+FFFD, so an unsupported api-version says which it was)."""
+    return _CONTROL_CHARACTERS.sub(" ", value.decode("utf-8", "replace")).strip()
+
+
+_CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0e-\x1f]")
+
+
 def _oversized(request: tornado.httputil.HTTPServerRequest) -> ArmError | None:
     """414 for a long URL, 431 for a header block over the bound, before anything else is read."""
     if len(request.uri or "") > MAX_URL_BYTES:
@@ -49,32 +67,51 @@ def _oversized(request: tornado.httputil.HTTPServerRequest) -> ArmError | None:
     return None
 
 
-@tornado.web.stream_request_body  # the body is kept only up to the limit; a larger one is refused as it arrives
-class ArmDispatcher(tornado.web.RequestHandler):
-    SUPPORTED_METHODS = ("GET", "HEAD", "POST", "DELETE", "PATCH", "PUT", "OPTIONS")
+class ArmServer(tornado.httputil.HTTPServerConnectionDelegate):
+    """What Tornado's HTTP server hands each request to. The dispatcher is a bare message delegate rather than a
+    `RequestHandler`: routing is the route table's, and the handler machinery (default headers, output transforms,
+    buffered writes) cost as much per GET as everything the emulator does for it."""
 
-    def initialize(self, emulator: Emulator) -> None:
+    def __init__(self, emulator: Emulator) -> None:
         self.emulator = emulator
+
+    def start_request(self, server_conn: object,
+                      request_conn: tornado.httputil.HTTPConnection) -> tornado.httputil.HTTPMessageDelegate:
+        return ArmDispatcher(self.emulator, server_conn, request_conn)
+
+
+class ArmDispatcher(tornado.httputil.HTTPMessageDelegate):
+    """One request: its head, its body as it arrives (kept only up to the limit; a larger one is refused as it
+    arrives), then the answer."""
+
+    def __init__(self, emulator: Emulator, server_conn: object,
+                 connection: tornado.httputil.HTTPConnection) -> None:
+        self.emulator = emulator
+        self._server_conn = server_conn
+        self.connection = connection
+        self.request: tornado.httputil.HTTPServerRequest
         self._body = bytearray()
         self._received = 0  # the body's size so far, kept or not
+        self._answered = False
 
-    def compute_etag(self) -> None:
-        return None  # ARM sends no ETag header for these resources (nor 304s for If-None-Match)
-
-    def prepare(self) -> None:
+    def headers_received(self, start_line: tornado.httputil.RequestStartLine | tornado.httputil.ResponseStartLine,
+                         headers: tornado.httputil.HTTPHeaders) -> None:
+        assert isinstance(start_line, tornado.httputil.RequestStartLine)
+        self.request = tornado.httputil.HTTPServerRequest(
+            connection=self.connection, server_connection=self._server_conn, start_line=start_line, headers=headers)
         oversized = _oversized(self.request)
         if oversized is not None:
             self._write(self._error(oversized))
             return
-        declared = self.request.headers.get("Content-Length", "")
+        declared = headers.get("Content-Length", "")
         if not declared.isdigit() or int(declared) <= self.emulator.settings.max_body_bytes:
             return
-        if self.request.headers.get("Expect", "").lower() == "100-continue":
+        if headers.get("Expect", "").lower() == "100-continue":
             # The client waits before sending: refuse now, and it never sends the body.
             self._write(self._error(self._too_large(int(declared))))
         else:
             # Closing on a client still sending loses the answer to a reset: read the body, keeping none of it.
-            self.request.connection.set_max_body_size(int(declared))
+            self.connection.set_max_body_size(int(declared))
 
     def data_received(self, chunk: bytes) -> None:
         limit = self.emulator.settings.max_body_bytes
@@ -83,24 +120,24 @@ class ArmDispatcher(tornado.web.RequestHandler):
             self._body += chunk
         elif self._received - len(chunk) <= limit:  # just passed the limit
             self._body = bytearray()
-            self.request.connection.set_max_body_size(2**63)  # a chunked body: the body timeout bounds it
+            self.connection.set_max_body_size(2**63)  # a chunked body: the body timeout bounds it
 
-    def _too_large(self, size: int) -> ArmError:
-        return ArmError("RequestEntityTooLarge", size=size, limit=self.emulator.settings.max_body_bytes)
-
-    def _handle(self) -> Awaitable[None] | None:
-        """Synchronous for the handlers that answer at once (a coroutine per request costs a busy emulator); a
-        handler's awaitable is awaited off this path."""
-        if self._finished:  # refused before the body was sent
-            return None
+    def finish(self) -> None:
+        """The whole request is in: answer it, at once for the handlers that answer at once (a coroutine per
+        request costs a busy emulator); a handler's awaitable is awaited off this path."""
+        if self._answered:  # refused before the body was sent
+            return
         try:
             answer = self._dispatch()
         except Exception as exc:  # noqa: BLE001 - every failure is answered in the envelope (_failure)
             answer = self._failure(exc)
         if inspect.isawaitable(answer):
-            return self._finish_later(answer)
-        self._write(answer)
-        return None
+            asyncio.ensure_future(self._finish_later(answer))
+        else:
+            self._write(answer)
+
+    def _too_large(self, size: int) -> ArmError:
+        return ArmError("RequestEntityTooLarge", size=size, limit=self.emulator.settings.max_body_bytes)
 
     async def _finish_later(self, pending: Awaitable[ArmResponse]) -> None:
         try:
@@ -118,8 +155,6 @@ class ArmDispatcher(tornado.web.RequestHandler):
             return self._error(exc)
         log.error("unhandled %s %s", self.request.method, self.request.uri, exc_info=exc)
         return self._error(ArmError("UnhandledRequest", detail=type(exc).__name__))
-
-    get = head = post = delete = patch = put = options = _handle  # type: ignore[assignment]
 
     def _path(self) -> str:
         path = self.request.path
@@ -153,7 +188,7 @@ class ArmDispatcher(tornado.web.RequestHandler):
             media_type = self.request.headers.get("Content-Type", "").split(";")[0].strip()
             if media_type.lower() != "application/json":  # ARM reads a body only as JSON, as az rest users found
                 raise ArmError("UnsupportedMediaType", mediaType=media_type or "<null>")
-        query = {k.lower(): self.get_query_argument(k) for k in self.request.query_arguments}
+        query = {k.lower(): _argument(values[-1]) for k, values in self.request.query_arguments.items()}
         request = ArmRequest(
             emulator=self.emulator,
             method=self.request.method or "GET",
@@ -211,30 +246,30 @@ class ArmDispatcher(tornado.web.RequestHandler):
         return ArmResponse(error.status, error.envelope(), {"Allow": ", ".join(allow)} if allow else {})
 
     def _write(self, response: ArmResponse) -> None:
-        self.set_status(response.status)
-        request_id = _request_id()
-        self.set_header("x-ms-request-id", request_id)
-        self.set_header("x-ms-correlation-request-id", request_id)
-        self.set_header("Cache-Control", "no-cache")
-        for name, value in response.headers.items():
-            self.set_header(name, value)
-        if response.body is NO_BODY:
-            self.clear_header("Content-Type")  # Tornado's text/html default would describe a body that is not there
-        elif self.request.method != "HEAD" and response.status != 204:
-            if isinstance(response.body, str):
-                self.write(response.body)  # a text answer (a PEM) with its own Content-Type
-            else:
-                self.set_header("Content-Type", "application/json; charset=utf-8")
-                self.write(json.dumps(response.body, separators=(",", ":")))
-        self.finish()
-
-    def write_error(self, status_code: int, **kwargs: Any) -> None:
-        """Tornado's own failures in the ARM envelope too: a method it serves nowhere (TRACE, CONNECT, made-up
-        verbs) is ARM's 405 with the path's `Allow`, anything else (a malformed request) a 400."""
-        self.set_header("Content-Type", "application/json; charset=utf-8")
-        if status_code == 405:
-            self.set_header("Allow", ", ".join(allowed_methods(self._path()) or self.SUPPORTED_METHODS))
-            error = ArmError("MethodNotAllowed", method=self.request.method)
-            self.finish(json.dumps(error.envelope()))
+        if self._answered:
             return
-        self.finish(json.dumps({"error": {"code": "BadRequest", "message": self._reason}}))
+        self._answered = True
+        request_id = _request_id()
+        headers = tornado.httputil.HTTPHeaders({
+            "Date": _http_date(int(time.time())),
+            "x-ms-request-id": request_id,
+            "x-ms-correlation-request-id": request_id,
+            "Cache-Control": "no-cache",
+        })
+        content = b""
+        if response.body is not NO_BODY and self.request.method != "HEAD" and response.status != 204:
+            if isinstance(response.body, str):
+                content = response.body.encode()  # a text answer (a PEM) with its own Content-Type
+            else:
+                headers["Content-Type"] = "application/json; charset=utf-8"
+                content = json.dumps(response.body, separators=(",", ":")).encode()
+        for name, value in response.headers.items():
+            headers[name] = value
+        if response.status != 204:
+            headers["Content-Length"] = str(len(content))
+        status = response.status
+        reason = tornado.httputil.responses.get(status, "Unknown")
+        self.connection.write_headers(tornado.httputil.ResponseStartLine("HTTP/1.1", status, reason), headers,
+                                      content or None)
+        self.connection.finish()
+        log_answer(status, self.request)

@@ -219,8 +219,7 @@ class Children:
     def of(self, family: Family, registry: dict[str, Any]) -> list[dict[str, Any]]:
         """A registry's children of one family (the built-in ones first), in name order."""
         prefix = registry["name"].lower() + "/"
-        stored = [doc for key in self.store.keys(family.kind, prefix) if (doc := self.store.get(family.kind, key))]
-        return [*family.rules.builtin(registry), *stored]
+        return [*family.rules.builtin(registry), *self.store.under(family.kind, prefix)]
 
     def _observe(self, family: Family, record: dict[str, Any]) -> dict[str, Any]:
         shown, changed = family.rules.observe(record)

@@ -38,7 +38,7 @@ class Events:
     def of(self, registry: str) -> list[dict[str, Any]]:
         """A registry's events, oldest first."""
         prefix = f"{registry.lower()}/"
-        return [doc for key in self.store.keys(KIND, prefix) if (doc := self.store.get(KIND, key))]
+        return self.store.under(KIND, prefix)
 
     def forget(self, registry: str) -> None:
         for key in self.store.keys(KIND, f"{registry.lower()}/"):

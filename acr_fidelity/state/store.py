@@ -110,6 +110,13 @@ class Store:
                                       (kind, prefix, prefix + "\U0010ffff")).fetchall()
         return [r[0] for r in rows]
 
+    def under(self, kind: str, prefix: str) -> list[dict[str, Any]]:
+        """The documents of a kind whose keys start with `prefix`, in key order, in one read."""
+        with self._lock:
+            rows = self._conn.execute("SELECT doc FROM docs WHERE kind=? AND key >= ? AND key < ? ORDER BY key",
+                                      (kind, prefix, prefix + "\U0010ffff")).fetchall()
+        return [json.loads(r[0]) for r in rows]
+
     def close(self) -> None:
         with self._lock:
             self._conn.close()
