@@ -7,6 +7,7 @@ from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 
+from acr_fidelity.arm.answers import Answers
 from acr_fidelity.config import Settings
 from acr_fidelity.dataplane import DataPlane, MockedDataPlane
 from acr_fidelity.identity.tokens import TokenIssuer
@@ -27,6 +28,7 @@ class Emulator:
     dataplane: DataPlane
     backend: Backend
     identity: TokenIssuer
+    answers: Answers
     workers: ThreadPoolExecutor | None = None
     certificate: CertificatePair | None = None  # None when HTTPS is off
 
@@ -94,4 +96,4 @@ def build_emulator(settings: Settings) -> Emulator:
         else:
             certificate = ensure_certificate(keys_dir, settings.certificate_names)
     identity = TokenIssuer(keys_dir, settings.service_principals, settings.tenant_id)
-    return Emulator(settings, store, table, dataplane, backend, identity, workers, certificate)
+    return Emulator(settings, store, table, dataplane, backend, identity, Answers(store), workers, certificate)

@@ -8,7 +8,6 @@ from __future__ import annotations
 import asyncio
 import functools
 import inspect
-import json
 import logging
 import random
 import re
@@ -20,7 +19,7 @@ import tornado.httputil
 
 from acr_fidelity.accesslog import log_answer
 from acr_fidelity.arm.errors import ArmError
-from acr_fidelity.arm.http import NO_BODY, ArmRequest, ArmResponse, bearer_token
+from acr_fidelity.arm.http import NO_BODY, ArmRequest, ArmResponse, JsonText, bearer_token, json_text
 from acr_fidelity.arm.routes import Route, Versioning, match
 from acr_fidelity.emulator import Emulator
 from acr_fidelity.identity.tokens import GUID, TokenRejected
@@ -262,7 +261,7 @@ class ArmDispatcher(tornado.httputil.HTTPMessageDelegate):
                 content = response.body.encode()  # a text answer (a PEM) with its own Content-Type
             else:
                 headers["Content-Type"] = "application/json; charset=utf-8"
-                content = json.dumps(response.body, separators=(",", ":")).encode()
+                content = response.body if isinstance(response.body, JsonText) else json_text(response.body)
         for name, value in response.headers.items():
             headers[name] = value
         if response.status != 204:

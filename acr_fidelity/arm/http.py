@@ -103,6 +103,14 @@ def _depth(doc: Any) -> int:
 NO_BODY: Any = object()
 
 
+class JsonText(bytes):
+    """A body already serialized as JSON (a kept answer)."""
+
+
+def json_text(body: Any) -> JsonText:
+    return JsonText(json.dumps(body, separators=(",", ":")).encode())
+
+
 @dataclass
 class ArmResponse:
     status: int

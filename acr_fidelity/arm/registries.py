@@ -40,7 +40,17 @@ def create(request: ArmRequest) -> ArmResponse:
 
 
 def get(request: ArmRequest) -> ArmResponse:
-    return ArmResponse(200, _render(request, request.emulator.backend.get_registry(*_where(request))))
+    """The most asked question (`az acr show`, every SDK poll): answered once per store generation (Answers)."""
+    answers = request.emulator.answers
+    key = ("registry", request.base_url, request.path, request.api_version)
+    kept = answers.get(key)
+    if kept is not None:
+        return ArmResponse(200, kept)
+    generation = answers.generation
+    backend = request.emulator.backend
+    record = backend.get_registry(*_where(request))
+    body = _render(request, record)
+    return ArmResponse(200, answers.keep(key, generation, body) if backend.shown_from_store(record) else body)
 
 
 def update(request: ArmRequest) -> ArmResponse:

@@ -285,6 +285,12 @@ class Backend:
     def locations(self, record: dict[str, Any]) -> list[str]:
         return locations(record, self.children.of(REPLICATIONS, record))
 
+    @staticmethod
+    def shown_from_store(record: dict[str, Any]) -> bool:
+        """Whether only a write to the store changes what this registry shows: not while the data plane is still
+        creating or removing it (`_refresh` and `_settled` ask the data plane then)."""
+        return record["provisioningState"] not in ("Creating", "Deleting")
+
     def _refresh(self, record: dict[str, Any]) -> None:
         """Move a registry out of Creating once its data plane answers (or failed)."""
         if record["provisioningState"] != "Creating":

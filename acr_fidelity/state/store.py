@@ -26,6 +26,8 @@ class Store:
         self._conn = sqlite3.connect(target, check_same_thread=False, isolation_level=None)
         self._lock = threading.RLock()
         self._depth = 0
+        # Counts writes (a rolled-back one too): whatever was read at one count still holds while it stands.
+        self.generation = 0
         with self._lock:
             if state_dir is not None:
                 self._conn.execute("PRAGMA journal_mode=WAL")
@@ -73,10 +75,12 @@ class Store:
                 " ON CONFLICT(kind, key) DO UPDATE SET doc=excluded.doc, ord=excluded.ord",
                 (kind, key, json.dumps(doc), key if order is None else order),
             )
+            self.generation += 1
 
     def delete(self, kind: str, key: str) -> bool:
         with self.transaction():
             cur = self._conn.execute("DELETE FROM docs WHERE kind=? AND key=?", (kind, key))
+            self.generation += 1
         return cur.rowcount > 0
 
     def list(self, kind: str) -> list[dict[str, Any]]:
