@@ -29,6 +29,29 @@ def _http_only_https_refusal() -> bytes:
             f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n{body}").encode()
 
 
+class _DrainingSSLIOStream(tornado.iostream.SSLIOStream):
+    """Reads every TLS record already received in one call. OpenSSL hands over one record (16 KiB at most) per
+    read, so Tornado's stream would deliver an upload in 16 KiB pieces, each relayed with a write of its own:
+    a TLS push cost the front door four times the CPU of a plain one."""
+
+    def read_from_fd(self, buf: bytearray | memoryview) -> int | None:
+        first = super().read_from_fd(buf)
+        if not first:
+            return first  # nothing yet (None), or the end (0)
+        view, total = memoryview(buf), first
+        try:
+            while total < len(view):
+                more = super().read_from_fd(view[total:])
+                if not more:
+                    break
+                total += more
+        except OSError:
+            pass  # what was read is delivered; the next read meets the failure again and closes the stream
+        finally:
+            view.release()
+        return total
+
+
 class DualProtocolServer(tornado.httpserver.HTTPServer):
     def initialize(self, *args: Any, tls: ssl.SSLContext | None = None, plain: bool = True,
                    **kwargs: Any) -> None:
@@ -71,8 +94,8 @@ class DualProtocolServer(tornado.httpserver.HTTPServer):
             self._refuse(connection, TLS_HANDSHAKE_FAILURE)
             return
         wrapped = self._tls.wrap_socket(connection, server_side=True, do_handshake_on_connect=False)
-        stream = tornado.iostream.SSLIOStream(wrapped, max_buffer_size=self.max_buffer_size,
-                                              read_chunk_size=self.read_chunk_size)
+        stream = _DrainingSSLIOStream(wrapped, ssl_options=self._tls, max_buffer_size=self.max_buffer_size,
+                                      read_chunk_size=self.read_chunk_size)
         self.handle_stream(stream, address)
 
     def _start_plain(self, connection: socket.socket, address: Any) -> None:
