@@ -93,7 +93,7 @@ class FrontDoor(tornado.web.RequestHandler):
         if self.upstream is not None:
             if self.tee is not None and sum(map(len, self.tee)) < MAX_BUFFERED:
                 self.tee.append(chunk)
-            return self.window.add(self.upstream.write(chunk))
+            return self.window.add(self.upstream.write(chunk), len(chunk))
         self._size += len(chunk)
         if self._size <= MAX_BUFFERED:
             self._chunks.append(chunk)

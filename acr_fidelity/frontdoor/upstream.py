@@ -24,19 +24,20 @@ DataCallback = Callable[[bytes], Awaitable[None] | None]
 
 
 class Window:
-    """Back-pressure with slack: the reader waits for the sending only every DEPTH chunks, so reading the next
-    chunk overlaps with sending the last (waiting on every write halves a relay's throughput), and at most about
-    DEPTH chunks are held in memory. It waits on the newest write: Tornado resolves only a connection's latest
-    write future (an older one is dropped when the next write starts), and the newest done means all are."""
+    """Back-pressure with slack: the reader waits for the sending only once BYTES have gone out unwaited, so reading
+    the next chunk overlaps with sending the last (waiting on every write halves a relay's throughput), and about
+    BYTES are held in memory whatever the chunks' size. It waits on the newest write: Tornado resolves only a
+    connection's latest write future (an older one is dropped when the next write starts), and the newest done
+    means all are."""
 
-    DEPTH = 16
+    BYTES = 2 * CHUNK
 
     def __init__(self) -> None:
         self.unwaited = 0
 
-    def add(self, written: Awaitable[None]) -> Awaitable[None] | None:
-        self.unwaited += 1
-        if self.unwaited < self.DEPTH:
+    def add(self, written: Awaitable[None], size: int) -> Awaitable[None] | None:
+        self.unwaited += size
+        if self.unwaited < self.BYTES:
             return None
         self.unwaited = 0
         return written

@@ -247,7 +247,7 @@ async def relay(door: Any, call: Call) -> None:
         if unsatisfiable:
             return None
         door.write(chunk)
-        return window.add(door.flush())
+        return window.add(door.flush(), len(chunk))
 
     try:
         await door.upstream.respond(on_headers, on_data)
