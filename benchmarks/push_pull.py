@@ -219,10 +219,15 @@ def main() -> None:
     for name in targets:
         rates[name] = (mib / statistics.median(push[name]), mib / statistics.median(pull[name]))
         print(f"{name:<17} {rates[name][0]:>11.1f} {rates[name][1]:>11.1f}")
+    # Ratios of each round's pair (taken within seconds of each other), then their median: the machine's drift
+    # between rounds falls on both sides of a pair alike.
+    print("\nratios (median of the rounds' pairs; ratio of the medians in brackets)")
     for mine, other in (("emulator", "bare binary, tls"), ("emulator, http", "bare binary"),
                         ("emulator", "bare binary"), ("emulator, http", "plain container")):
-        print(f"{mine} / {other}: push {rates[mine][0] / rates[other][0]:.2f}, "
-              f"pull {rates[mine][1] / rates[other][1]:.2f}")
+        paired = [statistics.median(b / a for a, b in zip(times[mine], times[other], strict=True))
+                  for times in (push, pull)]
+        print(f"{mine} / {other}: push {paired[0]:.2f} ({rates[mine][0] / rates[other][0]:.2f}), "
+              f"pull {paired[1]:.2f} ({rates[mine][1] / rates[other][1]:.2f})")
     print(f"emulator process peak resident memory: {peak['kB'] / 1024:.0f} MiB (image {mib} MiB)")
 
 

@@ -6,11 +6,12 @@ returns a future that resolves when the bytes left, and the response delegate's 
 
 from __future__ import annotations
 
+import socket
 from collections.abc import Awaitable, Callable
 
 from tornado import httputil
 from tornado.http1connection import HTTP1Connection, HTTP1ConnectionParameters
-from tornado.tcpclient import TCPClient
+from tornado.iostream import IOStream
 
 CHUNK = 1024 * 1024
 # Hop-by-hop headers (RFC 9110 7.6.1) and those Tornado sets itself: never copied across.
@@ -63,8 +64,11 @@ class Upstream:
     @classmethod
     async def open(cls, backend: Address, method: str, path: str, headers: httputil.HTTPHeaders) -> Upstream:
         host, port = backend
-        stream = await TCPClient().connect(host, port)
-        stream.read_chunk_size = CHUNK  # reads of 64 KiB (Tornado's default) cost a relay 2.5 times the CPU
+        # The address is an IP literal: connecting directly skips TCPClient's resolver, a thread hop per request.
+        # Reads of 64 KiB (Tornado's default) cost a relay 2.5 times the CPU of reads of CHUNK.
+        stream = IOStream(socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET), read_chunk_size=CHUNK)
+        await stream.connect((host, port))
+        stream.set_nodelay(True)
 
         connection = HTTP1Connection(stream, True, HTTP1ConnectionParameters(
             no_keep_alive=True, chunk_size=CHUNK, max_body_size=1 << 62, decompress=False))
