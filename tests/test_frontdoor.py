@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import os
 import socket
 import subprocess
 import time
@@ -22,7 +23,7 @@ import oras.client
 import pytest
 import requests
 
-from tests.conftest import SUBSCRIPTION, Receiver, reg_path
+from tests.conftest import SUBSCRIPTION, Receiver, reg_path, trust_bundle_for
 from tests.docker_support import BASE_PORT, Emu, make_image, pulled_digest, push, push_new_image, require, sh
 
 pytestmark = pytest.mark.usefixtures("docker_engine")
@@ -514,3 +515,35 @@ def test_a_large_layer_streams_both_ways(emu: Emu) -> None:
     digest = push(reference)
     sh("docker", "rmi", "-f", reference)
     assert pulled_digest(reference) == digest
+
+
+def test_a_trickled_chunked_upload_arrives_whole_over_http_and_tls(emu: Emu) -> None:
+    """docker's way of pushing: a chunked body in pieces of a few KiB with pauses between them. The front door
+    gathers the pieces before sending them on and paces its reads (and over TLS drains every record per read);
+    the blob must arrive whole and in order either way."""
+    emu.create("trickle01")
+    auth = basic(*emu.credentials("trickle01"))
+    bundle = str(trust_bundle_for(emu.server))
+    for scheme in ("http", "https"):
+        body = os.urandom(3 * 1024 * 1024 + 123)
+        digest = "sha256:" + hashlib.sha256(body).hexdigest()
+
+        def pieces(data: bytes = body) -> Iterator[bytes]:
+            for start in range(0, len(data), 7000):
+                yield data[start:start + 7000]
+                if start % 280000 == 0:
+                    time.sleep(0.003)
+
+        base = f"{scheme}://{host(emu)}/trickle01/v2/app/blobs"
+        started = requests.post(f"{base}/uploads/", headers=auth, timeout=10, verify=bundle)
+        assert started.status_code == 202, started.text
+        endpoint = f"{scheme}://{host(emu)}/trickle01"  # an SDK's endpoint: Locations join it, as with ACR
+        location = endpoint + started.headers["Location"]
+        patched = requests.patch(location, data=pieces(), timeout=60, verify=bundle,
+                                 headers={**auth, "Content-Type": "application/octet-stream"})
+        assert patched.status_code == 202, patched.text
+        finished = endpoint + patched.headers["Location"]
+        done = requests.put(finished, params={"digest": digest}, headers=auth, timeout=30, verify=bundle)
+        assert done.status_code == 201, done.text
+        fetched = requests.get(f"{base}/{digest}", headers=auth, timeout=30, verify=bundle)
+        assert fetched.status_code == 200 and fetched.content == body

@@ -11,6 +11,7 @@ from typing import Any
 from urllib.parse import unquote
 
 import tornado.web
+from tornado import gen
 from tornado.httputil import HTTPInputError, parse_body_arguments
 from tornado.ioloop import IOLoop
 from tornado.iostream import StreamClosedError
@@ -21,7 +22,7 @@ from acr_fidelity.frontdoor.artifacts import Describer
 from acr_fidelity.frontdoor.auth import Gate
 from acr_fidelity.frontdoor.errors import RegistryError
 from acr_fidelity.frontdoor.routes import Call, allowed_methods, match
-from acr_fidelity.frontdoor.upstream import Upstream, Window
+from acr_fidelity.frontdoor.upstream import Upstream
 from acr_fidelity.registry.access import DataPlaneError, registry_of_service
 
 log = logging.getLogger("acr_fidelity.frontdoor")
@@ -32,6 +33,11 @@ MAX_RELAYED = 1 << 40
 # A request body that sends nothing for this long is cut off, however long it has been moving before: an upload of
 # any size is fine while it moves, a stalled one must not hold the connection (and the registry's) forever.
 BODY_IDLE_TIMEOUT = 60.0
+# Pacing of a large body that trickles in: after PACE_AFTER bytes, a piece that came after a wait of over PACE_GAP
+# (the loop had read everything there was) is followed by a pause of PACE before the next read.
+PACE_AFTER = 1024 * 1024
+PACE_GAP = 0.001
+PACE = 0.005
 MODULES = {"v2": v2, "oauth": oauth, "acr_v1": acr_v1}
 
 
@@ -46,10 +52,10 @@ class FrontDoor(tornado.web.RequestHandler):
         self.upstream: Upstream | None = None
         self.tee: list[bytes] | None = None  # a copy of a relayed body the answer depends on (a manifest's)
         self.refused: RegistryError | DataPlaneError | None = None  # the answer, once the body is read
-        self.window = Window()  # back-pressure on the relayed body
         self.call: Call | None = None
         self._chunks: list[bytes] = []
-        self._size = 0
+        self._size = 0  # of a body read whole
+        self._relayed = 0  # of a body relayed as it arrives
         self._idle_watch: object | None = None
         self._last_chunk = 0.0
 
@@ -89,11 +95,18 @@ class FrontDoor(tornado.web.RequestHandler):
                 self.fail(exc)
 
     def data_received(self, chunk: bytes) -> Awaitable[None] | None:
-        self._last_chunk = IOLoop.current().time()
+        now = IOLoop.current().time()
+        gap, self._last_chunk = now - self._last_chunk, now
         if self.upstream is not None:
             if self.tee is not None and sum(map(len, self.tee)) < MAX_BUFFERED:
                 self.tee.append(chunk)
-            return self.window.add(self.upstream.write(chunk), len(chunk))
+            self._relayed += len(chunk)
+            written = self.upstream.write(chunk)
+            if written is None and self._relayed > PACE_AFTER and gap > PACE_GAP:
+                # The client trickles (docker pushes as it compresses, a few KiB at a time): a short pause lets the
+                # next read take many pieces at once instead of waking the loop for each, which cost a core.
+                return gen.sleep(PACE)
+            return written
         self._size += len(chunk)
         if self._size <= MAX_BUFFERED:
             self._chunks.append(chunk)

@@ -54,10 +54,14 @@ class _DrainingSSLIOStream(tornado.iostream.SSLIOStream):
 
 class DualProtocolServer(tornado.httpserver.HTTPServer):
     def initialize(self, *args: Any, tls: ssl.SSLContext | None = None, plain: bool = True,
-                   **kwargs: Any) -> None:
+                   read_size: int | None = None, **kwargs: Any) -> None:
+        """`read_size`: the most each read from a client takes (Tornado's default: `chunk_size`, else 64 KiB).
+        Tornado allocates and zeroes that much for every read, however little arrives."""
         super().initialize(*args, idle_connection_timeout=kwargs.pop("idle_connection_timeout", 60), **kwargs)
         self._tls = tls
         self._plain = plain
+        if read_size is not None:
+            self.read_chunk_size = read_size
 
     def _handle_connection(self, connection: socket.socket, address: Any) -> None:
         loop = IOLoop.current()

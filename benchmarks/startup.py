@@ -1,0 +1,75 @@
+"""Emulator start to first answer, and resident memory at idle: `acr-fidelity serve` spawned afresh each round,
+polled on /_emulator/health until it answers (the time from the spawn is the figure), then left idle a moment
+before its VmRSS is read.
+
+Runs the mocked data plane (`--mocked`) or the one the machine has (Docker when it answers). A fresh state and
+key directory each round, so the certificate and signing key are made in every start, as on a first run.
+Usage: python benchmarks/startup.py [--rounds 7] [--mocked]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import requests
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def one_start(mocked: bool, idle: float) -> tuple[float, float]:
+    """Seconds from spawn to the first answer, and MiB resident after `idle` seconds."""
+    port = free_port()
+    home = tempfile.mkdtemp(prefix="acr-fidelity-startup-")
+    env = {**os.environ, "ACR_FIDELITY_CONFIG_DIR": home, "FLOCI_AZ_SERVICES_ACR_MOCKED": str(mocked).lower()}
+    started = time.perf_counter()
+    process = subprocess.Popen([sys.executable, "-m", "acr_fidelity", "serve", "--host", "127.0.0.1", "--port",
+                                str(port)], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    session = requests.Session()
+    session.trust_env = False
+    try:
+        while True:
+            try:
+                if session.get(f"http://127.0.0.1:{port}/_emulator/health", timeout=1).status_code == 200:
+                    break
+            except requests.ConnectionError:
+                if process.poll() is not None:
+                    raise SystemExit("the emulator exited") from None
+                time.sleep(0.005)
+        elapsed = time.perf_counter() - started
+        time.sleep(idle)
+        status = Path(f"/proc/{process.pid}/status").read_text()
+        rss = int(next(line.split()[1] for line in status.splitlines() if line.startswith("VmRSS"))) / 1024
+        return elapsed, rss
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+        shutil.rmtree(home, ignore_errors=True)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=7)
+    parser.add_argument("--mocked", action="store_true", help="the mocked data plane (no Docker)")
+    parser.add_argument("--idle", type=float, default=2.0, help="seconds idle before memory is read")
+    args = parser.parse_args()
+    starts, memory = zip(*(one_start(args.mocked, args.idle) for _ in range(args.rounds)), strict=True)
+    print(f"{'mocked' if args.mocked else 'default'} data plane, {args.rounds} starts: "
+          f"start to first answer median {statistics.median(starts):.2f} s (min {min(starts):.2f}, "
+          f"max {max(starts):.2f}); resident at idle median {statistics.median(memory):.0f} MiB")
+
+
+if __name__ == "__main__":
+    main()
