@@ -2,9 +2,10 @@
 polled on /_emulator/health until it answers (the time from the spawn is the figure), then left idle a moment
 before its VmRSS is read.
 
-Runs the mocked data plane (`--mocked`) or the one the machine has (Docker when it answers). A fresh state and
-key directory each round, so the certificate and signing key are made in every start, as on a first run.
-Usage: python benchmarks/startup.py [--rounds 7] [--mocked]
+Runs the mocked data plane (`--mocked`) or the one the machine has (Docker when it answers). The certificate and
+signing key are made by a first start and kept for the measured ones, as for every start but the first; with
+`--fresh`, each round starts from an empty key directory and makes them (two RSA keys) as a first run does.
+Usage: python benchmarks/startup.py [--rounds 7] [--mocked] [--fresh]
 """
 
 from __future__ import annotations
@@ -29,10 +30,9 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def one_start(mocked: bool, idle: float) -> tuple[float, float]:
+def one_start(home: str, mocked: bool, idle: float) -> tuple[float, float]:
     """Seconds from spawn to the first answer, and MiB resident after `idle` seconds."""
     port = free_port()
-    home = tempfile.mkdtemp(prefix="acr-fidelity-startup-")
     env = {**os.environ, "ACR_FIDELITY_CONFIG_DIR": home, "FLOCI_AZ_SERVICES_ACR_MOCKED": str(mocked).lower()}
     started = time.perf_counter()
     process = subprocess.Popen([sys.executable, "-m", "acr_fidelity", "serve", "--host", "127.0.0.1", "--port",
@@ -56,7 +56,6 @@ def one_start(mocked: bool, idle: float) -> tuple[float, float]:
     finally:
         process.terminate()
         process.wait(timeout=30)
-        shutil.rmtree(home, ignore_errors=True)
 
 
 def main() -> None:
@@ -64,9 +63,19 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=7)
     parser.add_argument("--mocked", action="store_true", help="the mocked data plane (no Docker)")
     parser.add_argument("--idle", type=float, default=2.0, help="seconds idle before memory is read")
+    parser.add_argument("--fresh", action="store_true", help="make the certificate and keys in every start")
     args = parser.parse_args()
-    starts, memory = zip(*(one_start(args.mocked, args.idle) for _ in range(args.rounds)), strict=True)
-    print(f"{'mocked' if args.mocked else 'default'} data plane, {args.rounds} starts: "
+    homes = [tempfile.mkdtemp(prefix="acr-fidelity-startup-") for _ in range(args.rounds if args.fresh else 1)]
+    try:
+        if not args.fresh:
+            one_start(homes[0], args.mocked, 0)  # makes the keys the measured starts find
+        starts, memory = zip(*(one_start(homes[n % len(homes)], args.mocked, args.idle)
+                               for n in range(args.rounds)), strict=True)
+    finally:
+        for home in homes:
+            shutil.rmtree(home, ignore_errors=True)
+    print(f"{'mocked' if args.mocked else 'default'} data plane, {'fresh' if args.fresh else 'kept'} keys, "
+          f"{args.rounds} starts: "
           f"start to first answer median {statistics.median(starts):.2f} s (min {min(starts):.2f}, "
           f"max {max(starts):.2f}); resident at idle median {statistics.median(memory):.0f} MiB")
 
