@@ -166,6 +166,21 @@ def test_openid_configuration_and_keys_verify_issued_tokens(server: RunningServe
     assert v1["resource"] == "https://management.core.windows.net/" and int(v1["expires_on"]) > time.time()
 
 
+def test_discovery_names_the_directory_tokens_carry(server: RunningServer) -> None:
+    """Through a domain name, the issuer is the directory's id, as in the tokens issued there; through a
+    multi-tenant alias, Entra's `{tenantid}` template."""
+    domain = "contoso.onmicrosoft.com"
+    config = requests.get(f"{server.url}/{domain}/v2.0/.well-known/openid-configuration", timeout=10).json()
+    answer = requests.post(f"{server.url}/{domain}/oauth2/v2.0/token", timeout=10, data={
+        "grant_type": "client_credentials", "client_id": "app1", "client_secret": "s1",
+        "scope": "https://management.azure.com//.default"})
+    assert answer.status_code == 200, answer.text
+    claims = jwt.decode(answer.json()["access_token"], options={"verify_signature": False})
+    assert claims["iss"] == config["issuer"] == f"{server.url}/{claims['tid']}/v2.0"
+    common = requests.get(f"{server.url}/common/.well-known/openid-configuration", timeout=10).json()
+    assert common["issuer"] == f"{server.url}/{{tenantid}}/"
+
+
 def test_registered_principals_get_entra_errors() -> None:
     principals = [{"tenant": TENANT, "client-id": "app1", "secret": "right"}]
     with start(service_principals=principals) as server:

@@ -92,6 +92,7 @@ class ArmDispatcher(tornado.httputil.HTTPMessageDelegate):
         self._body = bytearray()
         self._received = 0  # the body's size so far, kept or not
         self._answered = False
+        self._later: asyncio.Future[None] | None = None  # an answer awaited off the synchronous path, kept alive
 
     def headers_received(self, start_line: tornado.httputil.RequestStartLine | tornado.httputil.ResponseStartLine,
                          headers: tornado.httputil.HTTPHeaders) -> None:
@@ -131,7 +132,7 @@ class ArmDispatcher(tornado.httputil.HTTPMessageDelegate):
         except Exception as exc:  # noqa: BLE001 - every failure is answered in the envelope (_failure)
             answer = self._failure(exc)
         if inspect.isawaitable(answer):
-            asyncio.ensure_future(self._finish_later(answer))
+            self._later = asyncio.ensure_future(self._finish_later(answer))
         else:
             self._write(answer)
 

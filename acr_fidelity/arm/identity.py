@@ -8,7 +8,7 @@ import time
 from urllib.parse import parse_qs
 
 from acr_fidelity.arm.http import ArmRequest, ArmResponse
-from acr_fidelity.identity.tokens import LIFETIME, IdentityError, audience_of, check_tenant
+from acr_fidelity.identity.tokens import ALIASES, LIFETIME, IdentityError, audience_of, check_tenant
 
 
 def _tenant(request: ArmRequest) -> str:
@@ -28,6 +28,9 @@ def openid_configuration(request: ArmRequest) -> ArmResponse:
         return _oauth_error(exc)
     base, v2 = request.base_url, "/v2.0" if "/v2.0/" in request.path else ""
     prefix = f"{base}/{tenant}/oauth2{v2}"
+    # The issuer names the directory the tokens will carry (`tid`), as Entra's does for a domain name; the
+    # multi-tenant aliases get Entra's template instead.
+    issuer = "{tenantid}" if tenant.lower() in ALIASES else request.emulator.identity.directory(tenant)
     return ArmResponse(200, {
         "token_endpoint": f"{prefix}/token",
         "token_endpoint_auth_methods_supported": ["client_secret_post", "private_key_jwt", "client_secret_basic"],
@@ -37,7 +40,7 @@ def openid_configuration(request: ArmRequest) -> ArmResponse:
         "id_token_signing_alg_values_supported": ["RS256"],
         "response_types_supported": ["code", "id_token", "code id_token", "id_token token"],
         "scopes_supported": ["openid", "profile", "email", "offline_access"],
-        "issuer": f"{base}/{tenant}{v2}" if v2 else f"{base}/{tenant}/",
+        "issuer": f"{base}/{issuer}{v2}" if v2 else f"{base}/{issuer}/",
         "request_uri_parameter_supported": False,
         "userinfo_endpoint": f"{base}/oidc/userinfo",
         "authorization_endpoint": f"{prefix}/authorize",

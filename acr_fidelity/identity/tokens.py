@@ -22,7 +22,7 @@ ARM_AUDIENCES = ("https://management.core.windows.net/", "https://management.azu
                  "https://management.core.windows.net", "https://management.azure.com")
 GUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 _DOMAIN = re.compile(r"^(?=.{1,253}$)([a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?\.)+[a-zA-Z]{2,63}$")
-_ALIASES = ("common", "organizations", "consumers")
+ALIASES = ("common", "organizations", "consumers")
 
 
 class IdentityError(Exception):
@@ -54,7 +54,7 @@ class TokenRejected(Exception):
 
 
 def check_tenant(tenant: str) -> None:
-    if tenant.lower() in _ALIASES or GUID.match(tenant) or _DOMAIN.match(tenant):
+    if tenant.lower() in ALIASES or GUID.match(tenant) or _DOMAIN.match(tenant):
         return
     raise IdentityError(400, "invalid_request", 900023,
                         f"Specified tenant identifier '{tenant}' is neither a valid DNS name, nor a valid external "
@@ -102,7 +102,7 @@ class TokenIssuer:
         if not self.principals:
             return
         known = [p for p in self.principals if p["client-id"] == client_id and
-                 (p["tenant"].lower() == tenant.lower() or tenant.lower() in _ALIASES)]
+                 (p["tenant"].lower() == tenant.lower() or tenant.lower() in ALIASES)]
         if not known:
             raise IdentityError(401, "invalid_client", 700016,
                                 f"Application with identifier '{client_id}' was not found in the directory "
@@ -129,11 +129,15 @@ class TokenIssuer:
                                 "Provided grant is invalid or malformed. The refresh token was not issued to "
                                 f"application '{client_id}'.")
 
+    def directory(self, tenant: str) -> str:
+        """The directory id Entra resolves a tenant to: a GUID stays itself, an alias or a domain name becomes the
+        emulator's own tenant."""
+        return tenant if GUID.match(tenant) else self.default_tenant
+
     def issue(self, tenant: str, client_id: str, audience: str, authority: str, v2: bool,
               user: str | None = None) -> str:
         """A token from `authority` (the emulated Entra ID's base URL), with a v1 or v2 issuer."""
-        # Entra resolves an alias or a domain name to the directory's id: here, the emulator's own tenant.
-        tid = tenant if GUID.match(tenant) else self.default_tenant
+        tid = self.directory(tenant)
         issuer = f"{authority}/{tid}/v2.0" if v2 else f"{authority}/{tid}/"
         now = int(time.time())
         claims: dict[str, Any] = {
