@@ -7,9 +7,6 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from rich.console import Console
-from rich.table import Table
-
 from acr_fidelity.arm.metadata import CLOUD_NAME
 from acr_fidelity.config import ConfigError, Settings, load_settings
 from acr_fidelity.tls.certs import CertificatePair, ensure_certificate, trust_bundle
@@ -32,6 +29,10 @@ def _cmd_serve(args: argparse.Namespace) -> int:
 
 
 def _cmd_config(args: argparse.Namespace) -> int:
+    # rich is imported by the commands that print with it: `serve` starts without it (a tenth of its start).
+    from rich.console import Console
+    from rich.table import Table
+
     settings = _settings_from(args)
     table = Table(title="acr-fidelity settings")
     for column in ("setting", "value", "source"):
@@ -43,6 +44,9 @@ def _cmd_config(args: argparse.Namespace) -> int:
 
 
 def _cmd_doctor(args: argparse.Namespace) -> int:
+    from rich.console import Console
+    from rich.table import Table
+
     from acr_fidelity.doctor import examine
 
     findings = examine(_settings_from(args))
