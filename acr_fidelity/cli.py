@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
+from typing import Literal
 
 from acr_fidelity.arm.metadata import CLOUD_NAME
 from acr_fidelity.config import ConfigError, Settings, load_settings
@@ -28,35 +29,34 @@ def _cmd_serve(args: argparse.Namespace) -> int:
     return 0
 
 
-def _cmd_config(args: argparse.Namespace) -> int:
-    # rich is imported by the commands that print with it: `serve` starts without it (a tenth of its start).
+def _print_table(title: str, columns: Sequence[str], rows: Iterable[Sequence[str]],
+                 overflow: Literal["fold", "ellipsis"] = "ellipsis") -> None:
+    # rich is imported by the commands that print with it: `serve` starts without it.
     from rich.console import Console
     from rich.table import Table
 
-    settings = _settings_from(args)
-    table = Table(title="acr-fidelity settings")
-    for column in ("setting", "value", "source"):
-        table.add_column(column)
-    for name, value, source in settings.describe():
-        table.add_row(name, str(value), source)
+    table = Table(title=title)
+    for column in columns:
+        table.add_column(column, overflow=overflow)
+    for row in rows:
+        table.add_row(*row)
     Console().print(table)
+
+
+def _cmd_config(args: argparse.Namespace) -> int:
+    settings = _settings_from(args)
+    _print_table("acr-fidelity settings", ("setting", "value", "source"),
+                 ((name, str(value), source) for name, value, source in settings.describe()))
     return 0
 
 
 def _cmd_doctor(args: argparse.Namespace) -> int:
-    from rich.console import Console
-    from rich.table import Table
-
     from acr_fidelity.doctor import examine
 
     findings = examine(_settings_from(args))
-    table = Table(title="acr-fidelity doctor")
-    for column in ("check", "", "found", "to do"):
-        table.add_column(column, overflow="fold")
-    for f in findings:
-        mark = "[green]ok[/]" if f.ok else ("[red]fail[/]" if f.needed else "[yellow]warn[/]")
-        table.add_row(f.check, mark, f.found, f.fix)
-    Console().print(table)
+    _print_table("acr-fidelity doctor", ("check", "", "found", "to do"),
+                 ((f.check, "[green]ok[/]" if f.ok else ("[red]fail[/]" if f.needed else "[yellow]warn[/]"), f.found,
+                   f.fix) for f in findings), overflow="fold")
     return 1 if any(not f.ok and f.needed for f in findings) else 0
 
 

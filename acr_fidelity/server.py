@@ -19,7 +19,7 @@ from acr_fidelity.emulator import Emulator, build_emulator
 from acr_fidelity.frontdoor.artifacts import Describer
 from acr_fidelity.frontdoor.auth import Gate
 from acr_fidelity.frontdoor.dispatcher import FrontDoor
-from acr_fidelity.frontdoor.upstream import CHUNK, READ_SIZE
+from acr_fidelity.frontdoor.upstream import CHUNK
 from acr_fidelity.identity.registry_tokens import RegistryTokens
 from acr_fidelity.registry.access import AccessPolicy
 from acr_fidelity.tls.server import DualProtocolServer
@@ -33,6 +33,9 @@ ARM_BODY_TIMEOUT = 30.0
 # answers 414/431 above ARM's own bounds; a larger head is cut off unanswered.
 ARM_HEAD_TIMEOUT = 60.0
 ARM_HEAD_LIMIT = 1024 * 1024
+# The most one read from a data-plane client takes: Tornado zeroes a whole read's buffer for every read, and
+# docker's pushes arrive a few KiB at a time (reads of 1 MiB cost a push 1.3 s of CPU, of 256 KiB 0.8 s).
+FRONTDOOR_READ_SIZE = 256 * 1024
 
 
 def make_app(emulator: Emulator) -> ArmServer:
@@ -60,10 +63,8 @@ def _listen(emulator: Emulator, sockets: list[socket.socket],
     if frontdoor_sockets:
         # docker falls back to plain HTTP on loopback, az always speaks HTTPS: the front door takes both.
         context = emulator.certificate.server_context() if emulator.certificate is not None else None
-        # Reads of READ_SIZE from clients: Tornado zeroes a whole read's buffer for every read, and docker's pushes
-        # arrive a few KiB at a time (reads of 1 MiB cost a push 1.3 s of CPU, of 256 KiB 0.8 s).
         frontdoor = DualProtocolServer(make_frontdoor_app(emulator), tls=context, plain=True, chunk_size=CHUNK,
-                                       read_size=READ_SIZE)
+                                       read_size=FRONTDOOR_READ_SIZE)
         frontdoor.add_sockets(frontdoor_sockets)
         return [server, frontdoor]
     return [server]

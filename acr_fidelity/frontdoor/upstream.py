@@ -14,7 +14,6 @@ from tornado.http1connection import HTTP1Connection, HTTP1ConnectionParameters
 from tornado.iostream import IOStream
 
 CHUNK = 1024 * 1024
-READ_SIZE = 256 * 1024  # the most one read from a client takes
 # Hop-by-hop headers (RFC 9110 7.6.1) and those Tornado sets itself: never copied across.
 HOP_BY_HOP = frozenset(h.lower() for h in (
     "Connection", "Keep-Alive", "Proxy-Authenticate", "Proxy-Authorization", "TE", "Trailer", "Transfer-Encoding",

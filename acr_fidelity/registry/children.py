@@ -317,11 +317,9 @@ class Children:
     def forget_registry(self, families: tuple[Family, ...], registry_name: str) -> None:
         """A deleted registry takes its children with it."""
         for family in families:
-            for key in self.store.keys(family.kind, registry_name.lower() + "/"):
-                record = self.store.get(family.kind, key)
-                if record is not None:
-                    family.rules.deleted(self.backend, record)
-                self.store.delete(family.kind, key)
+            for record in self.store.under(family.kind, registry_name.lower() + "/"):
+                family.rules.deleted(self.backend, record)
+                self.store.delete(family.kind, self.key(record))
 
 
 # Who Azure names in systemData for children it creates itself (the home replication), as recorded.

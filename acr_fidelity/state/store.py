@@ -84,9 +84,8 @@ class Store:
         return cur.rowcount > 0
 
     def list(self, kind: str) -> list[dict[str, Any]]:
-        with self._lock:
-            rows = self._conn.execute("SELECT doc FROM docs WHERE kind=? ORDER BY key", (kind,)).fetchall()
-        return [json.loads(r[0]) for r in rows]
+        """Every document of a kind, in key order."""
+        return self.under(kind, "")
 
     def page(self, kind: str, prefix: str, after: str, limit: int) -> tuple[list[dict[str, Any]], str | None]:
         """Up to `limit` documents of a kind whose order starts with `prefix`, from just after the order `after`, in
