@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import logging
+from typing import TYPE_CHECKING
 
 import tornado.httputil
 import tornado.log
-import tornado.web
+
+if TYPE_CHECKING:
+    import tornado.web
 
 
 def log_answer(status: int, request: tornado.httputil.HTTPServerRequest) -> None:

@@ -9,19 +9,11 @@ from dataclasses import dataclass
 
 import tornado.httpserver
 import tornado.netutil
-import tornado.web
 
-from acr_fidelity.accesslog import log_request
 from acr_fidelity.arm.dispatcher import ArmServer
 from acr_fidelity.background import BackgroundServer, start_background
 from acr_fidelity.config import Settings
 from acr_fidelity.emulator import Emulator, build_emulator
-from acr_fidelity.frontdoor.artifacts import Describer
-from acr_fidelity.frontdoor.auth import Gate
-from acr_fidelity.frontdoor.dispatcher import FrontDoor
-from acr_fidelity.frontdoor.upstream import CHUNK
-from acr_fidelity.identity.registry_tokens import RegistryTokens
-from acr_fidelity.registry.access import AccessPolicy
 from acr_fidelity.tls.server import DualProtocolServer
 
 # The ARM dispatcher answers 413 as soon as a body passes max-body-bytes and keeps nothing beyond; Tornado drops
@@ -33,22 +25,10 @@ ARM_BODY_TIMEOUT = 30.0
 # answers 414/431 above ARM's own bounds; a larger head is cut off unanswered.
 ARM_HEAD_TIMEOUT = 60.0
 ARM_HEAD_LIMIT = 1024 * 1024
-# The most one read from a data-plane client takes: Tornado zeroes a whole read's buffer for every read, and
-# docker's pushes arrive a few KiB at a time (reads of 1 MiB cost a push 1.3 s of CPU, of 256 KiB 0.8 s).
-FRONTDOOR_READ_SIZE = 256 * 1024
 
 
 def make_app(emulator: Emulator) -> ArmServer:
     return ArmServer(emulator)
-
-
-def make_frontdoor_app(emulator: Emulator) -> tornado.web.Application:
-    settings = emulator.settings
-    gate = Gate(AccessPolicy(emulator.backend, settings.acr_auth), RegistryTokens(emulator.identity),
-                settings.acr_login_host)
-    describer = Describer(emulator.dataplane, emulator.backend.repositories)
-    return tornado.web.Application([(r".*", FrontDoor, {"emulator": emulator, "gate": gate, "describer": describer})],
-                                   log_function=log_request)
 
 
 def _listen(emulator: Emulator, sockets: list[socket.socket],
@@ -61,10 +41,10 @@ def _listen(emulator: Emulator, sockets: list[socket.socket],
                                 plain=emulator.settings.http_enabled)
     server.add_sockets(sockets)
     if frontdoor_sockets:
-        # docker falls back to plain HTTP on loopback, az always speaks HTTPS: the front door takes both.
+        from acr_fidelity.frontdoor.app import frontdoor_server
+
         context = emulator.certificate.server_context() if emulator.certificate is not None else None
-        frontdoor = DualProtocolServer(make_frontdoor_app(emulator), tls=context, plain=True, chunk_size=CHUNK,
-                                       read_size=FRONTDOOR_READ_SIZE)
+        frontdoor = frontdoor_server(emulator, context)
         frontdoor.add_sockets(frontdoor_sockets)
         return [server, frontdoor]
     return [server]

@@ -10,8 +10,6 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-import requests
-
 from acr_fidelity.state.store import Store
 
 log = logging.getLogger("acr_fidelity.webhooks")
@@ -34,6 +32,8 @@ class Delivery:
         self.workers.submit(self._send, webhook_key, dict(secret), event)
 
     def _send(self, webhook_key: str, secret: dict[str, Any], event: dict[str, Any]) -> None:
+        import requests  # loaded by the first delivery, on its worker thread: an emulator starts without it
+
         headers = {"Content-Type": CONTENT_TYPE, "User-Agent": "AzureContainerRegistry/1.0",
                    **secret.get("customHeaders", {})}
         body = json.dumps(event)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import socket
 import ssl
@@ -70,6 +71,29 @@ def test_a_user_certificate_replaces_ours(tmp_path: Path) -> None:
         answer = requests.get(server.https_url.replace("127.0.0.1", "localhost") + "/_emulator/cert",
                               verify=str(own.cert), timeout=10)
         assert answer.text.encode() == own.pem()
+
+
+def _sans(pem: bytes) -> set[str]:
+    san = x509.load_pem_x509_certificate(pem).extensions.get_extension_for_class(x509.SubjectAlternativeName).value
+    return {str(v) for v in san.get_values_for_type(x509.DNSName) + san.get_values_for_type(x509.IPAddress)}
+
+
+def test_the_certificate_is_remade_when_a_name_is_added_and_its_facts_follow_its_bytes(tmp_path: Path) -> None:
+    from acr_fidelity.tls.certs import FACTS_NAME, ensure_certificate
+
+    first = ensure_certificate(tmp_path, ["one.example.test"])
+    pem = first.pem()
+    assert ensure_certificate(tmp_path, ["one.example.test"]).pem() == pem  # kept, read from its facts
+    facts = json.loads((tmp_path / FACTS_NAME).read_text())
+    assert set(facts["names"]) == _sans(pem)
+    assert ensure_certificate(tmp_path, ["two.example.test"]).pem() != pem
+    assert {"two.example.test", "localhost", "127.0.0.1"} <= _sans(first.pem())
+    # Facts kept for other bytes are not believed: the certificate itself is read again.
+    other = ensure_certificate(tmp_path / "other", ["three.example.test"])
+    (tmp_path / FACTS_NAME).write_text((tmp_path / "other" / FACTS_NAME).read_text())
+    kept = first.pem()
+    assert ensure_certificate(tmp_path, ["three.example.test"]).pem() not in (kept, other.pem())
+    assert "three.example.test" in _sans(first.pem())
 
 
 def test_https_only_refuses_plain_http_clearly() -> None:

@@ -11,8 +11,6 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
-import jwt
-
 from acr_fidelity.arm.errors import ArmError
 from acr_fidelity.registry.models import Caller
 
@@ -68,6 +66,8 @@ def caller_from(authorization: str) -> Caller:
     token = bearer_token(authorization)
     if token is None:
         return Caller()
+    import jwt  # at the first write with a token: an emulator starts without PyJWT (identity/tokens.py)
+
     try:
         claims = jwt.decode(token, options={"verify_signature": False})
     except jwt.PyJWTError:

@@ -17,17 +17,9 @@ from urllib.parse import urljoin
 
 import requests
 
+from acr_fidelity.dataplane.mediatypes import ACCEPT, IMAGE_TYPES, INDEX_TYPES
 from acr_fidelity.registry.errors import DomainError
 
-INDEX_TYPES = (
-    "application/vnd.oci.image.index.v1+json",
-    "application/vnd.docker.distribution.manifest.list.v2+json",
-)
-IMAGE_TYPES = (
-    "application/vnd.oci.image.manifest.v1+json",
-    "application/vnd.docker.distribution.manifest.v2+json",
-)
-ACCEPT = ", ".join(INDEX_TYPES + IMAGE_TYPES)
 CHUNK = 1024 * 1024
 TIMEOUT = 60
 _CHALLENGE_PARAM = re.compile(r'(\w+)="([^"]*)"')

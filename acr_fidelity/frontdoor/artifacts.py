@@ -11,7 +11,7 @@ from typing import Any
 from tornado import httputil
 from tornado.ioloop import IOLoop
 
-from acr_fidelity.dataplane.images import ACCEPT, INDEX_TYPES
+from acr_fidelity.dataplane.mediatypes import ACCEPT, INDEX_TYPES
 from acr_fidelity.frontdoor.errors import RegistryError
 from acr_fidelity.frontdoor.upstream import Address, fetch
 from acr_fidelity.registry.models import azure_time

@@ -15,7 +15,7 @@ from tornado import httputil
 from tornado.ioloop import IOLoop
 from tornado.iostream import StreamClosedError
 
-from acr_fidelity.dataplane.images import ACCEPT
+from acr_fidelity.dataplane.mediatypes import ACCEPT
 from acr_fidelity.frontdoor.artifacts import Listing
 from acr_fidelity.frontdoor.errors import RegistryError
 from acr_fidelity.frontdoor.routes import UPLOAD_ROUTES, Call

@@ -1,14 +1,13 @@
 """ACR's own tokens (PyJWT, RS256 with the emulator's signing key): refresh tokens from `/oauth2/exchange` and scoped
 access tokens from `/oauth2/token`, with the claims ACR puts in them (issuer "Azure Container Registry", `access`
-listing `{type, name, actions}` per scope). `principal` says whose token it is (see registry/access.py)."""
+listing `{type, name, actions}` per scope). `principal` says whose token it is (see registry/access.py).
+PyJWT loads with the first token, as in identity/tokens.py."""
 
 from __future__ import annotations
 
 import time
 import uuid
 from typing import Any
-
-import jwt
 
 from acr_fidelity.identity.tokens import TokenIssuer
 from acr_fidelity.registry.access import DataPlaneError, Principal
@@ -27,6 +26,8 @@ class RegistryTokens:
         now = int(time.time())
         claims = {"jti": str(uuid.uuid4()), "nbf": now, "exp": now + lifetime, "iat": now, "iss": ISSUER,
                   "roles": [], **claims}
+        import jwt
+
         return jwt.encode(claims, self.issuer.key, algorithm="RS256", headers={"kid": self.issuer.kid})
 
     def refresh_token(self, principal: Principal, service: str) -> str:
@@ -41,6 +42,8 @@ class RegistryTokens:
 
     def read(self, token: str, grant_type: str) -> dict[str, Any]:
         """A token we signed, within its lifetime, of the given kind; DataPlaneError(UNAUTHORIZED) otherwise."""
+        import jwt
+
         try:
             claims = jwt.decode(token, self.issuer.key.public_key(), algorithms=["RS256"], issuer=ISSUER,
                                 options={"verify_aud": False, "require": ["exp", "iss", "aud"]})

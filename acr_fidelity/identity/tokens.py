@@ -1,4 +1,7 @@
-"""Token issuing and checking with PyJWT (RS256, a key the emulator keeps next to its certificate)."""
+"""Token issuing and checking with PyJWT (RS256, a key the emulator keeps next to its certificate).
+
+PyJWT and cryptography (80 ms of imports) load with the first token or key use, not with the emulator's start.
+"""
 
 from __future__ import annotations
 
@@ -9,11 +12,10 @@ import time
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import jwt
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.asymmetric import rsa
 
 KEY_NAME = "token-signing-key.pem"
 LIFETIME = 3599
@@ -88,11 +90,15 @@ class TokenIssuer:
 
     @property
     def kid(self) -> str:
+        from cryptography.hazmat.primitives import serialization
+
         public = self.key.public_key().public_bytes(serialization.Encoding.DER,
                                                     serialization.PublicFormat.SubjectPublicKeyInfo)
         return hashlib.sha256(public).hexdigest()[:27]
 
     def jwks(self) -> dict[str, Any]:
+        import jwt
+
         jwk = jwt.algorithms.RSAAlgorithm.to_jwk(self.key.public_key(), as_dict=True)
         return {"keys": [{**jwk, "kid": self.kid, "use": "sig", "alg": "RS256"}]}
 
@@ -119,6 +125,8 @@ class TokenIssuer:
         checked: ours double as access tokens, while Entra's refresh tokens outlive them by months."""
         if not self.principals:
             return
+        import jwt
+
         try:
             claims = jwt.decode(token or "", self.key.public_key(), algorithms=["RS256"],
                                 options={"verify_aud": False, "verify_exp": False})
@@ -148,11 +156,15 @@ class TokenIssuer:
         }
         if user:
             claims.update({"upn": user, "unique_name": user, "name": user})
+        import jwt
+
         return jwt.encode(claims, self.key, algorithm="RS256", headers={"kid": self.kid})
 
     def verify(self, token: str) -> dict[str, Any]:
         """ARM's checks of a bearer token: signed by us, within its lifetime, meant for ARM, issued by the tenant
         the subscriptions belong to (or a registered principal's)."""
+        import jwt
+
         try:
             claims = jwt.decode(token, self.key.public_key(), algorithms=["RS256"], audience=list(ARM_AUDIENCES),
                                 options={"require": ["exp", "nbf", "aud", "iss", "tid"]})
@@ -190,6 +202,9 @@ class TokenIssuer:
 
 
 def load_or_create_key(directory: Path) -> rsa.RSAPrivateKey:
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
     path = directory / KEY_NAME
     if path.exists():
         key = serialization.load_pem_private_key(path.read_bytes(), password=None)
