@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import logging
 import multiprocessing as mp
 import re
@@ -14,12 +15,11 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
-from urllib.parse import unquote, urlsplit
-
-import requests
+from urllib.parse import unquote, urlencode, urlsplit
 
 from acr_fidelity.harness import dataplane, scope
 from acr_fidelity.harness.cassette import Cassette, Interaction, discover, is_spec_example, load_cassette
+from acr_fidelity.harness.client import Client, SendError
 from acr_fidelity.harness.diff import ERROR, LINK_HEADERS, SKIPPED, UNSUPPORTED, Response, compare
 from acr_fidelity.harness.model import CassetteResult, InteractionResult, RunResult
 from acr_fidelity.harness.rules import RuleSet
@@ -31,6 +31,7 @@ RG_API_VERSION = "2021-04-01"
 SEED_REGISTRY_API_VERSION = "2025-04-01"
 DEFAULT_LOCATION = "westus"
 TERMINAL = {"succeeded", "failed", "canceled", "cancelled"}
+ARM_HEADERS = {"Authorization": "Bearer acr-fidelity-harness", "Accept": "application/json"}
 
 _RG_PATH = re.compile(r"^/+subscriptions/([^/]+)/resourcegroups/([^/?]+)", re.IGNORECASE)
 _REGISTRY_PATH = re.compile(
@@ -53,10 +54,6 @@ def _norm_url(url: str) -> str:
     query = "&".join(unquote(pair) for pair in parts.query.split("&")
                      if unquote(pair.split("=", 1)[0]) not in _SIGNING)
     return f"{re.sub('/{2,}', '/', unquote(parts.path))}?{query}".lower()
-
-
-def _to_response(resp: requests.Response) -> Response:
-    return Response(resp.status_code, dict(resp.headers), resp.text)
 
 
 def _recorded_response(rec: Interaction) -> Response:
@@ -82,8 +79,6 @@ def _is_terminal(kind: str, resp: Response) -> bool:
     if kind == "nextLink":
         return True
     try:
-        import json
-
         status = json.loads(resp.body).get("status", "")
     except (ValueError, AttributeError):
         return True
@@ -237,11 +232,7 @@ class CassetteReplay:
         self.rules = rules
         self.api_version = api_version
         self.progress = progress
-        self.session = requests.Session()
-        self.session.headers.update({"Authorization": "Bearer acr-fidelity-harness", "Accept": "application/json"})
-        # The in-process emulator is plain HTTP on loopback: no proxy or CA settings from the environment apply, and
-        # reading them costs requests more than the request itself.
-        self.session.trust_env = not self.base.startswith(("http://127.0.0.1:", "http://localhost:"))
+        self.client = Client(TIMEOUT_S)
         self.links: dict[str, Link] = {}
         self.pending: list[Link] = []  # emulator operations still running, polled on before the next request
         self.created = created_ids(cassette)
@@ -250,10 +241,8 @@ class CassetteReplay:
     # --- HTTP ------------------------------------------------------------------------------------------------------
 
     def _send(self, method: str, url: str, body: str = "", content_type: str | None = None) -> Response:
-        headers = {"Content-Type": content_type} if content_type else {}
-        data = body.encode() if body else None
-        return _to_response(self.session.request(method, url, data=data, headers=headers, timeout=TIMEOUT_S,
-                                                 allow_redirects=False))
+        headers = {**ARM_HEADERS, "Content-Type": content_type} if content_type else ARM_HEADERS
+        return self.client.send(method, url, body.encode() if body else None, headers)
 
     def _url(self, rec: Interaction, entry: scope.ScopeEntry) -> tuple[str, str | None]:
         parts = urlsplit(rec.uri)
@@ -285,7 +274,7 @@ class CassetteReplay:
             if link is keep:
                 continue
             if not link.done:
-                with contextlib.suppress(requests.RequestException):
+                with contextlib.suppress(SendError):
                     self._poll_until_done(link)
             self.pending.remove(link)
 
@@ -315,8 +304,6 @@ class CassetteReplay:
             emulator_next = None
             if replayed is not None:
                 try:
-                    import json
-
                     emulator_next = json.loads(replayed.body).get("nextLink")
                 except (ValueError, AttributeError):
                     emulator_next = None
@@ -330,15 +317,13 @@ class CassetteReplay:
             url = f"{self.base}{step.path}?api-version={step.api_version}"
             record = {"method": step.method, "path": step.path, "body": step.body, "reason": step.reason}
             try:
-                import json
-
                 resp = self._send(step.method, url, json.dumps(step.body), "application/json")
                 for name in LINK_HEADERS:
                     if resp.header(name):
                         self._poll_until_done(Link(-1, name, resp.header(name)))
                         break
                 record["status"] = resp.status
-            except requests.RequestException as exc:
+            except SendError as exc:
                 record["status"] = None
                 record["error"] = str(exc)
             done.append(record)
@@ -357,12 +342,12 @@ class CassetteReplay:
         record: dict[str, Any] = {"method": "PUT", "path": f"{registry.name}: {', '.join(registry.repositories)}",
                                   "body": None, "reason": "repositories a recorded catalog lists"}
         try:
-            creds = self.session.post(f"{self.base}{path}/listCredentials",
-                                      params={"api-version": SEED_REGISTRY_API_VERSION}, timeout=TIMEOUT_S).json()
+            query = urlencode({"api-version": SEED_REGISTRY_API_VERSION})
+            creds = json.loads(self._send("POST", f"{self.base}{path}/listCredentials?{query}").body)
             dataplane.seed_repositories(self.data_plane, registry,
                                         (creds["username"], creds["passwords"][0]["value"]))
             record["status"] = 201
-        except (requests.RequestException, KeyError, ValueError) as exc:
+        except (SendError, KeyError, ValueError) as exc:
             record["status"], record["error"] = None, str(exc)
         return record
 
@@ -371,13 +356,16 @@ class CassetteReplay:
     def run(self) -> CassetteResult:
         result = CassetteResult(self.cassette.id, str(self.cassette.path))
         try:
-            result.seeded = self.seed()
-        except Exception as exc:  # keep going: every interaction still gets a class
-            result.error = f"seeding failed: {exc}"
-        for rec in self.cassette.interactions:
-            result.interactions.append(self.replay_one(rec))
-            if self.progress:
-                self.progress(self.cassette.id, 1)
+            try:
+                result.seeded = self.seed()
+            except Exception as exc:  # keep going: every interaction still gets a class
+                result.error = f"seeding failed: {exc}"
+            for rec in self.cassette.interactions:
+                result.interactions.append(self.replay_one(rec))
+                if self.progress:
+                    self.progress(self.cassette.id, 1)
+        finally:
+            self.client.close()
         return result
 
     def _result(self, rec: Interaction, entry: scope.ScopeEntry | None, cls: str, **kw: Any) -> InteractionResult:
@@ -414,11 +402,9 @@ class CassetteReplay:
         parts = urlsplit(rec.uri)
         url = f"{self.data_plane.url}{parts.path}" + (f"?{parts.query}" if parts.query else "")
         try:
-            answer = requests.request(rec.method, url, data=body.encode() if body else None, headers=headers,
-                                      timeout=TIMEOUT_S, allow_redirects=False)
-        except requests.RequestException as exc:
+            replayed = self.client.send(rec.method, url, body.encode() if body else None, headers)
+        except SendError as exc:
             return self._result(rec, entry, ERROR, note=f"no answer: {exc}")
-        replayed = _to_response(answer)
         self.tokens.learn(replayed.body)
         result_kw = {"replayed": _replayed_dict(url, replayed)}
         if replayed.status >= 500 and rec.status < 500:
@@ -467,7 +453,7 @@ class CassetteReplay:
                 content_type = next((v[0] for k, v in rec.request_headers.items()
                                      if k.lower() == "content-type" and v), None)
                 replayed = self._send(rec.method, url, rec.request_body, content_type)
-        except requests.RequestException as exc:
+        except SendError as exc:
             self._register_links(rec, rec.index, None, False)
             return self._result(rec, entry, ERROR, note=f"no answer: {exc}")
         self._register_links(rec, rec.index, replayed, False)
