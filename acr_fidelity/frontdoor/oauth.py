@@ -5,8 +5,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import jwt
-
 from acr_fidelity.frontdoor.errors import RegistryError
 from acr_fidelity.frontdoor.routes import Call
 from acr_fidelity.registry.access import (
@@ -36,6 +34,8 @@ async def exchange(door: Any, call: Call) -> None:
     service = _field(form, "service")
     aad_token = _field(form, "access_token")
     emulator = door.emulator
+    import jwt  # with the first exchange, as in identity/tokens.py
+
     try:
         if emulator.settings.verify_tokens:
             claims = jwt.decode(aad_token, emulator.identity.key.public_key(), algorithms=["RS256"],
