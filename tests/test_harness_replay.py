@@ -283,3 +283,22 @@ def test_endpoint_host_names_carry_the_dnl_hash_and_are_compared_by_shape(tmp_pa
     assert replayed["dataEndpointHostNames"][0].startswith(replayed["loginServer"].split(".")[0] + ".westus.")
     assert not [g for g in result.gaps if "HostNames" in g.path or "loginServer" in g.path], result.gaps
     assert {"login-server-dnl-hash", "endpoint-host-dnl-hash"} <= set(result.rules)
+
+
+def test_a_https_target_is_verified_against_the_ca_bundle(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from tests.conftest import start, trust_bundle_for
+
+    path = write_cassette(tmp_path / "https.yaml", [
+        interaction("PUT", f"{REG}/reg00001?api-version=2025-04-01", 200, {"name": "reg00001"}, REGISTRY),
+        interaction("GET", f"{REG}/reg00001?api-version=2025-04-01", 200, {"name": "reg00001"}),
+    ])
+    with start() as server:
+        target = server.https_url.replace("127.0.0.1", "localhost")
+        monkeypatch.delenv("SSL_CERT_FILE", raising=False)
+        monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(trust_bundle_for(server)))
+        trusted = _replay(path, target)
+        assert all(r.cls != "error" for r in trusted) and trusted[1].replayed["status"] == 200
+        monkeypatch.delenv("REQUESTS_CA_BUNDLE")
+        untrusted = _replay(path, target)
+        assert [r.cls for r in untrusted] == ["error", "error"]
+        assert "CERTIFICATE_VERIFY_FAILED" in untrusted[1].note
