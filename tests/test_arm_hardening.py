@@ -79,6 +79,9 @@ def test_read_only_fields_in_a_request_are_not_echoed(arm: Arm) -> None:
     b'{"location": "westus", "sku": {"name": "Basic"}, "identity": ' + b'{"a": ' * 600 + b"1" + b"}" * 601,
     b'{"location": "westus", "sku": {"name": "Basic"}, "tags": {"a": NaN}}',  # finding 7: NaN is not JSON
     b'{"location": "westus", "sku": {"name": "Basic"}, "tags": {"a": Infinity}}',
+    # Beyond what Json.NET reads into ARM's contracts (and what the store's encoder writes): 64 bits, finite.
+    b'{"location": "westus", "sku": {"name": "Premium"}, "properties": {"policies": {"retentionPolicy": '
+    b'{"days": 100000000000000000000000, "status": "enabled"}}}}',
 ])
 def test_bodies_that_are_not_arm_json_are_refused_before_anything_is_stored(arm: Arm, body: bytes) -> None:
     """Finding 3: a PUT nested 600 levels deep got an error, yet the registry existed afterwards."""
@@ -87,6 +90,20 @@ def test_bodies_that_are_not_arm_json_are_refused_before_anything_is_stored(arm:
     assert answer.status_code == 400, answer.text
     assert answer.json()["error"]["code"] == "InvalidRequestContent"
     assert arm.call("GET", reg_path("rg1", "deepreg01")).status_code == 404
+
+
+@pytest.mark.parametrize("number", [b"1e999", b"-1e999", b"9223372036854775808", b"-9223372036854775809"])
+def test_numbers_beyond_64_bits_or_infinite_are_not_read(number: bytes) -> None:
+    from acr_fidelity.arm.errors import ArmError
+    from acr_fidelity.arm.http import ArmRequest
+
+    request = ArmRequest(None, "PUT", "/", {}, {}, b'{"a": ' + number + b"}", "http://x")  # type: ignore[arg-type]
+    with pytest.raises(ArmError) as refused:
+        request.json()
+    assert refused.value.code == "InvalidRequestContent"
+    assert "out of range" in refused.value.envelope()["error"]["message"]
+    edge = ArmRequest(None, "PUT", "/", {}, {}, b'{"a": 9223372036854775807, "b": 1e308}', "http://x")  # type: ignore[arg-type]
+    assert edge.json() == {"a": 9223372036854775807, "b": 1e308}
 
 
 @pytest.mark.parametrize("method", ["TRACE", "CONNECT", "FROBNICATE"])

@@ -6,10 +6,13 @@ import base64
 import binascii
 import functools
 import json
+import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
+
+import orjson
 
 from acr_fidelity.arm.errors import ArmError
 from acr_fidelity.registry.models import Caller
@@ -43,7 +46,7 @@ class ArmRequest:
         if not self.body.strip():
             raise ArmError("InvalidRequestContent", detail="the request body is empty")
         try:
-            doc = json.loads(self.body, parse_constant=_reject_constant)
+            doc = json.loads(self.body, parse_constant=_reject_constant, parse_int=_int64, parse_float=_finite)
         except (UnicodeDecodeError, ValueError) as exc:  # JSONDecodeError is a ValueError
             raise ArmError("InvalidRequestContent", detail=str(exc)) from None
         except RecursionError:
@@ -88,6 +91,21 @@ def _reject_constant(name: str) -> Any:
     raise ValueError(f"'{name}' is not JSON")
 
 
+def _int64(text: str) -> int:
+    """Integers fit 64 bits, as Json.NET reads them into ARM's contracts (and as the store's encoder writes them)."""
+    value = int(text)
+    if not -(1 << 63) <= value < 1 << 63:
+        raise ValueError(f"{text} is out of range for a 64-bit integer")
+    return value
+
+
+def _finite(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise ValueError(f"{text} is out of range for a number")
+    return value
+
+
 def _depth(doc: Any) -> int:
     """How deeply a parsed document nests, counted without recursion."""
     deepest, level = 0, [(doc, 1)]
@@ -108,7 +126,8 @@ class JsonText(bytes):
 
 
 def json_text(body: Any) -> JsonText:
-    return JsonText(json.dumps(body, separators=(",", ":")).encode())
+    """orjson: an answer of a hundred registries is encoded ten times faster than by the standard library."""
+    return JsonText(orjson.dumps(body))
 
 
 @dataclass

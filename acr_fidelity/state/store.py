@@ -2,17 +2,21 @@
 
 Every write is its own transaction in WAL mode with full sync, so a crash loses at most the write in flight and
 never leaves a half-written document. `transaction()` groups writes that must land together.
+
+Documents are encoded with orjson (a listing page decodes a hundred of them: twice as fast as the standard library).
+What it cannot hold never reaches the store: ARM bodies are read as 64-bit integers and finite numbers only.
 """
 
 from __future__ import annotations
 
 import contextlib
-import json
 import sqlite3
 import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+
+import orjson
 
 
 class Store:
@@ -65,7 +69,7 @@ class Store:
     def get(self, kind: str, key: str) -> dict[str, Any] | None:
         with self._lock:
             row = self._conn.execute("SELECT doc FROM docs WHERE kind=? AND key=?", (kind, key)).fetchone()
-        return None if row is None else json.loads(row[0])
+        return None if row is None else orjson.loads(row[0])
 
     def put(self, kind: str, key: str, doc: dict[str, Any], order: str | None = None) -> None:
         """Write a document; `order` places it in listings (`page`), its key by default."""
@@ -73,7 +77,7 @@ class Store:
             self._conn.execute(
                 "INSERT INTO docs(kind, key, doc, ord) VALUES(?,?,?,?)"
                 " ON CONFLICT(kind, key) DO UPDATE SET doc=excluded.doc, ord=excluded.ord",
-                (kind, key, json.dumps(doc), key if order is None else order),
+                (kind, key, orjson.dumps(doc).decode(), key if order is None else order),
             )
             self.generation += 1
 
@@ -96,7 +100,7 @@ class Store:
                 "SELECT ord, doc FROM docs WHERE kind=? AND ord >= ? AND ord < ? AND ord > ? ORDER BY ord LIMIT ?",
                 (kind, prefix, prefix + "\U0010ffff", after, limit + 1)).fetchall()
         more = len(rows) > limit
-        return [json.loads(doc) for _, doc in rows[:limit]], rows[limit - 1][0] if more else None
+        return [orjson.loads(doc) for _, doc in rows[:limit]], rows[limit - 1][0] if more else None
 
     def put_bounded(self, kind: str, key: str, doc: dict[str, Any], prefix: str, keep: int) -> None:
         """Put, then drop the oldest (first in key order) of the kind's documents under `prefix` beyond `keep`."""
@@ -118,7 +122,7 @@ class Store:
         with self._lock:
             rows = self._conn.execute("SELECT doc FROM docs WHERE kind=? AND key >= ? AND key < ? ORDER BY key",
                                       (kind, prefix, prefix + "\U0010ffff")).fetchall()
-        return [json.loads(r[0]) for r in rows]
+        return [orjson.loads(r[0]) for r in rows]
 
     def close(self) -> None:
         with self._lock:
