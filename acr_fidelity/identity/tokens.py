@@ -88,7 +88,7 @@ class TokenIssuer:
         """Loaded (or made) at first use: loading checks the key, which costs more than a whole emulator start."""
         return load_or_create_key(self.keys_dir)
 
-    @property
+    @functools.cached_property
     def kid(self) -> str:
         from cryptography.hazmat.primitives import serialization
 
