@@ -94,6 +94,11 @@ def test_the_certificate_is_remade_when_a_name_is_added_and_its_facts_follow_its
     kept = first.pem()
     assert ensure_certificate(tmp_path, ["three.example.test"]).pem() not in (kept, other.pem())
     assert "three.example.test" in _sans(first.pem())
+    # Facts that cannot be read or written (here a directory in their place; a read-only one alike): the
+    # certificate is read, and kept.
+    (tmp_path / FACTS_NAME).unlink()
+    (tmp_path / FACTS_NAME).mkdir()
+    assert ensure_certificate(tmp_path, ["three.example.test"]).pem() == first.pem()
 
 
 def test_https_only_refuses_plain_http_clearly() -> None:

@@ -6,6 +6,7 @@ instead of parsing the certificate, since cryptography's x509 module alone is 40
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import hashlib
 import ipaddress
@@ -80,7 +81,8 @@ def _facts(cert_path: Path) -> tuple[list[str], datetime.datetime]:
 
 def _keep_facts(cert_path: Path, pem: bytes, names: list[str], not_after: datetime.datetime) -> None:
     facts = {"sha256": hashlib.sha256(pem).hexdigest(), "names": names, "notAfter": not_after.isoformat()}
-    cert_path.with_name(FACTS_NAME).write_text(json.dumps(facts))
+    with contextlib.suppress(OSError):  # a read-only directory: the certificate is read at every start instead
+        cert_path.with_name(FACTS_NAME).write_text(json.dumps(facts))
 
 
 def _covers(cert_path: Path, names: list[str]) -> bool:
