@@ -9,6 +9,7 @@ target being an emulator.
 
 from __future__ import annotations
 
+import functools
 import http.client
 import os
 import select
@@ -28,11 +29,17 @@ def _dropped(connection: http.client.HTTPConnection) -> bool:
     return connection.sock is not None and bool(select.select([connection.sock], [], [], 0)[0])
 
 
+@functools.cache
+def _tls(cafile: str | None) -> ssl.SSLContext:
+    """One context per CA file for the whole run: a replay makes a client per cassette, and loading the system's
+    CA store costs more than a request."""
+    return ssl.create_default_context(cafile=cafile)
+
+
 class Client:
     def __init__(self, timeout: float) -> None:
         self.timeout = timeout
         self._connections: dict[tuple[str, str], http.client.HTTPConnection] = {}
-        self._tls: ssl.SSLContext | None = None
 
     def _connection(self, scheme: str, netloc: str) -> http.client.HTTPConnection:
         connection = self._connections.get((scheme, netloc))
@@ -40,10 +47,8 @@ class Client:
             connection.close()  # http.client opens it again for the next request
         if connection is None:
             if scheme == "https":
-                if self._tls is None:
-                    cafile = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("SSL_CERT_FILE") or None
-                    self._tls = ssl.create_default_context(cafile=cafile)
-                connection = http.client.HTTPSConnection(netloc, timeout=self.timeout, context=self._tls)
+                cafile = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("SSL_CERT_FILE") or None
+                connection = http.client.HTTPSConnection(netloc, timeout=self.timeout, context=_tls(cafile))
             elif scheme == "http":
                 connection = http.client.HTTPConnection(netloc, timeout=self.timeout)
             else:
